@@ -1,0 +1,104 @@
+//! Shared helpers: a client pointed at a loopback mock, fixtures and JSON comparison.
+#![allow(dead_code)]
+
+use httpmock::{Method, Mock, MockServer, When};
+use sendmux_management::Client;
+use serde::Serialize;
+use serde_json::Value;
+
+pub const TOKEN: &str = "smx_root_test_9c1f7a";
+
+pub fn client(server: &MockServer) -> Client {
+    Client::connect(&server.base_url(), TOKEN).expect("client")
+}
+
+/// A response body from `tests/fixtures/<name>.json`.
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// What every request must carry: the method and path, the bearer token, and no stray header.
+pub fn expect(when: When, method: Method, path: &str) -> When {
+    when.method(method)
+        .path(path)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header_missing("api-version")
+}
+
+/// Stubs one operation answering `status` with the fixture named after it, once `refine` also
+/// matches the request. Returns the mock, to check it was hit, and the body it serves.
+pub async fn stub<'a>(
+    server: &'a MockServer,
+    method: Method,
+    path: &str,
+    status: u16,
+    operation: &str,
+    refine: impl FnOnce(When) -> When,
+) -> (Mock<'a>, Value) {
+    let body = fixture(operation);
+    let served = body.clone();
+    let mock = server
+        .mock_async(|when, then| {
+            refine(expect(when, method, path));
+            then.status(status)
+                .header("content-type", "application/json")
+                .header("x-request-id", "req_cm7h2k9x4q1v8r3t6n5w0z2y")
+                .json_body(served);
+        })
+        .await;
+    (mock, body)
+}
+
+/// The request matched exactly once, and the typed value holds everything the body held.
+pub async fn finish<T: Serialize>(
+    mock: Mock<'_>,
+    result: Result<sendmux_management::ResponseValue<T>, sendmux_management::Error<sendmux_management::types::ErrorEnvelope>>,
+    body: &Value,
+    status: u16,
+) -> T {
+    mock.assert_async().await;
+    let response = result.unwrap_or_else(|e| panic!("operation failed: {e:?}"));
+    assert_eq!(response.status().as_u16(), status);
+    let typed = response.into_inner();
+    assert_same_json(&typed, body);
+    typed
+}
+
+/// `actual`, serialised again, equals `expected`; numbers compare by value (`3` equals `3.0`).
+pub fn assert_same_json(actual: &impl Serialize, expected: &Value) {
+    let actual = serde_json::to_value(actual).expect("serialise");
+    if let Err(at) = same(&actual, expected, String::new()) {
+        panic!("decoded value differs at {at}\n  decoded:  {actual}\n  expected: {expected}");
+    }
+}
+
+fn same(a: &Value, b: &Value, at: String) -> Result<(), String> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => Ok(()),
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<_> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => same(p, q, format!("{at}/{k}"))?,
+                    _ => return Err(format!("{at}/{k} (present on one side only)")),
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .try_for_each(|(i, (p, q))| same(p, q, format!("{at}/{i}"))),
+        _ if a == b => Ok(()),
+        _ => Err(if at.is_empty() { "/".into() } else { at }),
+    }
+}
+
+pub fn page_size(n: u64) -> std::num::NonZeroU64 {
+    std::num::NonZeroU64::new(n).expect("non-zero")
+}
