@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, StringType, Type};
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::{format_ident, quote};
 
 const SPEC: &str = "openapi.yaml";
@@ -29,8 +29,8 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(SPEC).map_err(|e| format!("reading the file: {e}"))?;
-    let spec: OpenAPI =
-        serde_yaml::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let spec: OpenAPI = serde_yaml::from_str(&text)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
 
     let enums = open_enums(&spec)?;
     let mut settings = GenerationSettings::new();

@@ -1,4 +1,10 @@
 //! The raw client, generated from `openapi.yaml` at build time. Never edited by hand.
-#![allow(missing_docs, clippy::all, clippy::pedantic, unused_imports, unreachable_patterns)]
+#![allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    unused_imports,
+    unreachable_patterns
+)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));

@@ -6,11 +6,12 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::num::NonZeroU64;
 //! use sendmux_management::Client;
 //!
 //! let key = std::env::var("SENDMUX_API_KEY")?;
 //! let client = Client::connect("https://app.sendmux.ai/api/v1", &key)?;
-//! let page = client.list_domains().limit(10u64.try_into()?).send().await?.into_inner();
+//! let page = client.list_domains().limit(NonZeroU64::new(10).unwrap()).send().await?.into_inner();
 //! for domain in page.data {
 //!     println!("{} is {}", domain.domain, domain.verification_status);
 //! }
@@ -29,3 +30,8 @@ mod transport;
 
 pub use generated::{builder, types, ByteStream, Client, Error, ResponseValue};
 pub use transport::{ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+
+/// Compiles the README's examples as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

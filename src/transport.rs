@@ -66,7 +66,10 @@ pub(crate) fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
         .timeout(DEFAULT_REQUEST_TIMEOUT)
-        .user_agent(concat!("sendmux-management-rust/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!(
+            "sendmux-management-rust/",
+            env!("CARGO_PKG_VERSION")
+        ))
 }
 
 /// rustls needs one process-wide crypto provider. The crate brings `ring`; when another crate in

@@ -38,9 +38,14 @@ async fn get_balance() {
 #[tokio::test]
 async fn get_spend_summary() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/billing/summary", 200, "get_spend_summary", |w| {
-        w.query_param("days", "30")
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/billing/summary",
+        200,
+        "get_spend_summary",
+        |w| w.query_param("days", "30"),
+    )
     .await;
     let result = client(&server)
         .get_spend_summary()
@@ -53,11 +58,18 @@ async fn get_spend_summary() {
 #[tokio::test]
 async fn list_transactions() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/billing/transactions", 200, "list_transactions", |w| {
-        w.query_param("cursor", "cur_1")
-            .query_param("limit", "20")
-            .query_param("type", "USAGE")
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/billing/transactions",
+        200,
+        "list_transactions",
+        |w| {
+            w.query_param("cursor", "cur_1")
+                .query_param("limit", "20")
+                .query_param("type", "USAGE")
+        },
+    )
     .await;
     let result = client(&server)
         .list_transactions()
@@ -126,15 +138,26 @@ async fn get_domain() {
         .send()
         .await;
     let domain = finish(mock, result, &body, 200).await;
-    assert_eq!(domain.data.verification_status, types::DomainVerificationStatus::Verified);
+    assert_eq!(
+        domain.data.verification_status,
+        types::DomainVerificationStatus::Verified
+    );
 }
 
 #[tokio::test]
 async fn update_domain() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, PATCH, "/domains/mdom_1", 200, "update_domain", |w| {
-        w.header("if-match", ETAG).json_body(json!({"mode": "send_receive"}))
-    })
+    let (mock, body) = stub(
+        &server,
+        PATCH,
+        "/domains/mdom_1",
+        200,
+        "update_domain",
+        |w| {
+            w.header("if-match", ETAG)
+                .json_body(json!({"mode": "send_receive"}))
+        },
+    )
     .await;
     let result = client(&server)
         .update_domain()
@@ -149,8 +172,20 @@ async fn update_domain() {
 #[tokio::test]
 async fn delete_domain() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, DELETE, "/domains/mdom_1", 200, "delete_domain", |w| w).await;
-    let result = client(&server).delete_domain().public_id("mdom_1").send().await;
+    let (mock, body) = stub(
+        &server,
+        DELETE,
+        "/domains/mdom_1",
+        200,
+        "delete_domain",
+        |w| w,
+    )
+    .await;
+    let result = client(&server)
+        .delete_domain()
+        .public_id("mdom_1")
+        .send()
+        .await;
     let deleted = finish(mock, result, &body, 200).await;
     assert!(deleted.data.deleted);
 }
@@ -158,9 +193,14 @@ async fn delete_domain() {
 #[tokio::test]
 async fn get_domain_filters() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/domains/mdom_1/filters", 200, "get_domain_filters", |w| {
-        w.header("if-none-match", ETAG)
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/domains/mdom_1/filters",
+        200,
+        "get_domain_filters",
+        |w| w.header("if-none-match", ETAG),
+    )
     .await;
     let result = client(&server)
         .get_domain_filters()
@@ -182,9 +222,14 @@ async fn set_domain_filters() {
         ]
     });
     let expected = request.clone();
-    let (mock, body) = stub(&server, PUT, "/domains/mdom_1/filters", 200, "set_domain_filters", |w| {
-        w.header("if-match", ETAG).json_body(expected)
-    })
+    let (mock, body) = stub(
+        &server,
+        PUT,
+        "/domains/mdom_1/filters",
+        200,
+        "set_domain_filters",
+        |w| w.header("if-match", ETAG).json_body(expected),
+    )
     .await;
     let result = client(&server)
         .set_domain_filters()
@@ -199,8 +244,20 @@ async fn set_domain_filters() {
 #[tokio::test]
 async fn verify_domain() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/domains/mdom_1/verify", 200, "verify_domain", |w| w).await;
-    let result = client(&server).verify_domain().public_id("mdom_1").send().await;
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/domains/mdom_1/verify",
+        200,
+        "verify_domain",
+        |w| w,
+    )
+    .await;
+    let result = client(&server)
+        .verify_domain()
+        .public_id("mdom_1")
+        .send()
+        .await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -213,7 +270,10 @@ async fn get_domain_zone_file() {
             common::expect(when, GET, "/domains/mdom_1/zone-file");
             then.status(200)
                 .header("content-type", "text/plain; charset=utf-8")
-                .header("content-disposition", "attachment; filename=\"notify.example.com.zone\"")
+                .header(
+                    "content-disposition",
+                    "attachment; filename=\"notify.example.com.zone\"",
+                )
                 .body(zone);
         })
         .await;
@@ -272,9 +332,14 @@ async fn list_email_logs() {
 #[tokio::test]
 async fn get_email_log() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/emails/logs/dlog_1", 200, "get_email_log", |w| {
-        w.header("if-none-match", ETAG)
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/emails/logs/dlog_1",
+        200,
+        "get_email_log",
+        |w| w.header("if-none-match", ETAG),
+    )
     .await;
     let result = client(&server)
         .get_email_log()
@@ -289,13 +354,20 @@ async fn get_email_log() {
 #[tokio::test]
 async fn get_email_metrics() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/emails/metrics", 200, "get_email_metrics", |w| {
-        w.query_param("window", "7d")
-            .query_param("granularity", "daily")
-            .query_param("provider_id", "dprov_1")
-            .query_param("from_date", "2026-10-01")
-            .query_param("to_date", "2026-10-31")
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/emails/metrics",
+        200,
+        "get_email_metrics",
+        |w| {
+            w.query_param("window", "7d")
+                .query_param("granularity", "daily")
+                .query_param("provider_id", "dprov_1")
+                .query_param("from_date", "2026-10-01")
+                .query_param("to_date", "2026-10-31")
+        },
+    )
     .await;
     let result = client(&server)
         .get_email_metrics()
@@ -341,8 +413,20 @@ async fn list_inbox_logs() {
 #[tokio::test]
 async fn get_inbox_log() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/inboxes/logs/ilog_1", 200, "get_inbox_log", |w| w).await;
-    let result = client(&server).get_inbox_log().public_id("ilog_1").send().await;
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/inboxes/logs/ilog_1",
+        200,
+        "get_inbox_log",
+        |w| w,
+    )
+    .await;
+    let result = client(&server)
+        .get_inbox_log()
+        .public_id("ilog_1")
+        .send()
+        .await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -352,7 +436,8 @@ async fn get_inbox_log() {
 async fn list_mailboxes() {
     let server = MockServer::start_async().await;
     let (mock, body) = stub(&server, GET, "/mailboxes", 200, "list_mailboxes", |w| {
-        w.query_param("include_deleted", "true").query_param("limit", "5")
+        w.query_param("include_deleted", "true")
+            .query_param("limit", "5")
     })
     .await;
     let result = client(&server)
@@ -375,7 +460,8 @@ async fn create_mailbox() {
     });
     let expected = request.clone();
     let (mock, body) = stub(&server, POST, "/mailboxes", 201, "create_mailbox", |w| {
-        w.header("idempotency-key", "mbx-create-7").json_body(expected)
+        w.header("idempotency-key", "mbx-create-7")
+            .json_body(expected)
     })
     .await;
     let result = client(&server)
@@ -411,9 +497,14 @@ async fn update_mailbox() {
     let server = MockServer::start_async().await;
     let request = json!({"display_name": "Billing", "quota_bytes": 53687091200u64, "send_scope": {"type": "all"}});
     let expected = request.clone();
-    let (mock, body) = stub(&server, PATCH, "/mailboxes/mbx_1", 200, "update_mailbox", |w| {
-        w.header("if-match", ETAG).json_body(expected)
-    })
+    let (mock, body) = stub(
+        &server,
+        PATCH,
+        "/mailboxes/mbx_1",
+        200,
+        "update_mailbox",
+        |w| w.header("if-match", ETAG).json_body(expected),
+    )
     .await;
     let result = client(&server)
         .update_mailbox()
@@ -428,17 +519,34 @@ async fn update_mailbox() {
 #[tokio::test]
 async fn delete_mailbox() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, DELETE, "/mailboxes/mbx_1", 200, "delete_mailbox", |w| w).await;
-    let result = client(&server).delete_mailbox().public_id("mbx_1").send().await;
+    let (mock, body) = stub(
+        &server,
+        DELETE,
+        "/mailboxes/mbx_1",
+        200,
+        "delete_mailbox",
+        |w| w,
+    )
+    .await;
+    let result = client(&server)
+        .delete_mailbox()
+        .public_id("mbx_1")
+        .send()
+        .await;
     finish(mock, result, &body, 200).await;
 }
 
 #[tokio::test]
 async fn get_mailbox_filters() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/mailboxes/mbx_1/filters", 200, "get_mailbox_filters", |w| {
-        w.header("if-none-match", ETAG)
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/mailboxes/mbx_1/filters",
+        200,
+        "get_mailbox_filters",
+        |w| w.header("if-none-match", ETAG),
+    )
     .await;
     let result = client(&server)
         .get_mailbox_filters()
@@ -454,9 +562,14 @@ async fn set_mailbox_filters() {
     let server = MockServer::start_async().await;
     let request = json!({"mode": "allowlist", "rules": [{"type": "allow", "pattern": "partner.example.org"}]});
     let expected = request.clone();
-    let (mock, body) = stub(&server, PUT, "/mailboxes/mbx_1/filters", 200, "set_mailbox_filters", |w| {
-        w.header("if-match", ETAG).json_body(expected)
-    })
+    let (mock, body) = stub(
+        &server,
+        PUT,
+        "/mailboxes/mbx_1/filters",
+        200,
+        "set_mailbox_filters",
+        |w| w.header("if-match", ETAG).json_body(expected),
+    )
     .await;
     let result = client(&server)
         .set_mailbox_filters()
@@ -471,9 +584,17 @@ async fn set_mailbox_filters() {
 #[tokio::test]
 async fn create_mailbox_key() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/mailboxes/mbx_1/keys", 201, "create_mailbox_key", |w| {
-        w.header("idempotency-key", "key-1").json_body(json!({"app_name": "Deploy bot"}))
-    })
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/mailboxes/mbx_1/keys",
+        201,
+        "create_mailbox_key",
+        |w| {
+            w.header("idempotency-key", "key-1")
+                .json_body(json!({"app_name": "Deploy bot"}))
+        },
+    )
     .await;
     let result = client(&server)
         .create_mailbox_key()
@@ -488,8 +609,15 @@ async fn create_mailbox_key() {
 #[tokio::test]
 async fn delete_mailbox_key() {
     let server = MockServer::start_async().await;
-    let (mock, body) =
-        stub(&server, DELETE, "/mailboxes/mbx_1/keys/mbk_9", 200, "delete_mailbox_key", |w| w).await;
+    let (mock, body) = stub(
+        &server,
+        DELETE,
+        "/mailboxes/mbx_1/keys/mbk_9",
+        200,
+        "delete_mailbox_key",
+        |w| w,
+    )
+    .await;
     let result = client(&server)
         .delete_mailbox_key()
         .public_id("mbx_1")
@@ -502,9 +630,14 @@ async fn delete_mailbox_key() {
 #[tokio::test]
 async fn resume_mailbox() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/mailboxes/mbx_1/resume", 200, "resume_mailbox", |w| {
-        w.header("idempotency-key", "resume-1")
-    })
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/mailboxes/mbx_1/resume",
+        200,
+        "resume_mailbox",
+        |w| w.header("idempotency-key", "resume-1"),
+    )
     .await;
     let result = client(&server)
         .resume_mailbox()
@@ -518,9 +651,14 @@ async fn resume_mailbox() {
 #[tokio::test]
 async fn suspend_mailbox() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/mailboxes/mbx_1/suspend", 200, "suspend_mailbox", |w| {
-        w.header("idempotency-key", "suspend-1")
-    })
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/mailboxes/mbx_1/suspend",
+        200,
+        "suspend_mailbox",
+        |w| w.header("idempotency-key", "suspend-1"),
+    )
     .await;
     let result = client(&server)
         .suspend_mailbox()
@@ -605,9 +743,14 @@ async fn create_provider() {
 #[tokio::test]
 async fn get_provider() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/providers/dprov_1", 200, "get_provider", |w| {
-        w.header("if-none-match", ETAG)
-    })
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/providers/dprov_1",
+        200,
+        "get_provider",
+        |w| w.header("if-none-match", ETAG),
+    )
     .await;
     let result = client(&server)
         .get_provider()
@@ -623,9 +766,14 @@ async fn update_provider() {
     let server = MockServer::start_async().await;
     let request = json!({"name": "Primary relay", "tracking_domain": "links.example.com", "quotas": {"per_hour": 1200}});
     let expected = request.clone();
-    let (mock, body) = stub(&server, PATCH, "/providers/dprov_1", 200, "update_provider", |w| {
-        w.header("if-match", ETAG).json_body(expected)
-    })
+    let (mock, body) = stub(
+        &server,
+        PATCH,
+        "/providers/dprov_1",
+        200,
+        "update_provider",
+        |w| w.header("if-match", ETAG).json_body(expected),
+    )
     .await;
     let result = client(&server)
         .update_provider()
@@ -640,17 +788,34 @@ async fn update_provider() {
 #[tokio::test]
 async fn delete_provider() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, DELETE, "/providers/dprov_1", 200, "delete_provider", |w| w).await;
-    let result = client(&server).delete_provider().public_id("dprov_1").send().await;
+    let (mock, body) = stub(
+        &server,
+        DELETE,
+        "/providers/dprov_1",
+        200,
+        "delete_provider",
+        |w| w,
+    )
+    .await;
+    let result = client(&server)
+        .delete_provider()
+        .public_id("dprov_1")
+        .send()
+        .await;
     finish(mock, result, &body, 200).await;
 }
 
 #[tokio::test]
 async fn activate_provider() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/providers/dprov_1/activate", 200, "activate_provider", |w| {
-        w.header("idempotency-key", "act-1")
-    })
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/providers/dprov_1/activate",
+        200,
+        "activate_provider",
+        |w| w.header("idempotency-key", "act-1"),
+    )
     .await;
     let result = client(&server)
         .activate_provider()
@@ -664,11 +829,15 @@ async fn activate_provider() {
 #[tokio::test]
 async fn deactivate_provider() {
     let server = MockServer::start_async().await;
-    let (mock, body) =
-        stub(&server, POST, "/providers/dprov_1/deactivate", 200, "deactivate_provider", |w| {
-            w.header("idempotency-key", "deact-1")
-        })
-        .await;
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/providers/dprov_1/deactivate",
+        200,
+        "deactivate_provider",
+        |w| w.header("idempotency-key", "deact-1"),
+    )
+    .await;
     let result = client(&server)
         .deactivate_provider()
         .public_id("dprov_1")
@@ -681,9 +850,14 @@ async fn deactivate_provider() {
 #[tokio::test]
 async fn test_provider() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/providers/dprov_1/test", 200, "test_provider", |w| {
-        w.header("idempotency-key", "test-1")
-    })
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/providers/dprov_1/test",
+        200,
+        "test_provider",
+        |w| w.header("idempotency-key", "test-1"),
+    )
     .await;
     let result = client(&server)
         .test_provider()
@@ -698,8 +872,22 @@ async fn test_provider() {
 #[tokio::test]
 async fn get_provider_limits() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/providers/limits", 200, "get_provider_limits", |w| w).await;
-    finish(mock, client(&server).get_provider_limits().send().await, &body, 200).await;
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/providers/limits",
+        200,
+        "get_provider_limits",
+        |w| w,
+    )
+    .await;
+    finish(
+        mock,
+        client(&server).get_provider_limits().send().await,
+        &body,
+        200,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -734,7 +922,13 @@ async fn get_shared_ses_limit_request() {
         |w| w,
     )
     .await;
-    finish(mock, client(&server).get_shared_ses_limit_request().send().await, &body, 200).await;
+    finish(
+        mock,
+        client(&server).get_shared_ses_limit_request().send().await,
+        &body,
+        200,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -780,15 +974,43 @@ async fn cancel_shared_ses_limit_request() {
 #[tokio::test]
 async fn get_provider_stats() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/providers/stats", 200, "get_provider_stats", |w| w).await;
-    finish(mock, client(&server).get_provider_stats().send().await, &body, 200).await;
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/providers/stats",
+        200,
+        "get_provider_stats",
+        |w| w,
+    )
+    .await;
+    finish(
+        mock,
+        client(&server).get_provider_stats().send().await,
+        &body,
+        200,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn get_provider_usage() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, GET, "/providers/usage", 200, "get_provider_usage", |w| w).await;
-    finish(mock, client(&server).get_provider_usage().send().await, &body, 200).await;
+    let (mock, body) = stub(
+        &server,
+        GET,
+        "/providers/usage",
+        200,
+        "get_provider_usage",
+        |w| w,
+    )
+    .await;
+    finish(
+        mock,
+        client(&server).get_provider_usage().send().await,
+        &body,
+        200,
+    )
+    .await;
 }
 
 // ---- Webhooks
@@ -863,9 +1085,14 @@ async fn update_webhook() {
     let server = MockServer::start_async().await;
     let request = json!({"enabled": false, "name": "Paused hook", "event_types": ["sendmux.test"]});
     let expected = request.clone();
-    let (mock, body) = stub(&server, PATCH, "/webhooks/whk_1", 200, "update_webhook", |w| {
-        w.header("if-match", ETAG).json_body(expected)
-    })
+    let (mock, body) = stub(
+        &server,
+        PATCH,
+        "/webhooks/whk_1",
+        200,
+        "update_webhook",
+        |w| w.header("if-match", ETAG).json_body(expected),
+    )
     .await;
     let result = client(&server)
         .update_webhook()
@@ -880,8 +1107,20 @@ async fn update_webhook() {
 #[tokio::test]
 async fn delete_webhook() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, DELETE, "/webhooks/whk_1", 200, "delete_webhook", |w| w).await;
-    let result = client(&server).delete_webhook().public_id("whk_1").send().await;
+    let (mock, body) = stub(
+        &server,
+        DELETE,
+        "/webhooks/whk_1",
+        200,
+        "delete_webhook",
+        |w| w,
+    )
+    .await;
+    let result = client(&server)
+        .delete_webhook()
+        .public_id("whk_1")
+        .send()
+        .await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -939,11 +1178,15 @@ async fn get_webhook_delivery_payload() {
 #[tokio::test]
 async fn rotate_webhook_secret() {
     let server = MockServer::start_async().await;
-    let (mock, body) =
-        stub(&server, POST, "/webhooks/whk_1/rotate-secret", 200, "rotate_webhook_secret", |w| {
-            w.header("idempotency-key", "rotate-1")
-        })
-        .await;
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/webhooks/whk_1/rotate-secret",
+        200,
+        "rotate_webhook_secret",
+        |w| w.header("idempotency-key", "rotate-1"),
+    )
+    .await;
     let result = client(&server)
         .rotate_webhook_secret()
         .public_id("whk_1")
@@ -956,9 +1199,14 @@ async fn rotate_webhook_secret() {
 #[tokio::test]
 async fn test_webhook() {
     let server = MockServer::start_async().await;
-    let (mock, body) = stub(&server, POST, "/webhooks/whk_1/test", 200, "test_webhook", |w| {
-        w.header("idempotency-key", "ping-1")
-    })
+    let (mock, body) = stub(
+        &server,
+        POST,
+        "/webhooks/whk_1/test",
+        200,
+        "test_webhook",
+        |w| w.header("idempotency-key", "ping-1"),
+    )
     .await;
     let result = client(&server)
         .test_webhook()

@@ -54,7 +54,10 @@ pub async fn stub<'a>(
 /// The request matched exactly once, and the typed value holds everything the body held.
 pub async fn finish<T: Serialize>(
     mock: Mock<'_>,
-    result: Result<sendmux_management::ResponseValue<T>, sendmux_management::Error<sendmux_management::types::ErrorEnvelope>>,
+    result: Result<
+        sendmux_management::ResponseValue<T>,
+        sendmux_management::Error<sendmux_management::types::ErrorEnvelope>,
+    >,
     body: &Value,
     status: u16,
 ) -> T {
