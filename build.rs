@@ -1,25 +1,26 @@
-//! Compiles `openapi.yaml` into the raw client with progenitor.
-//!
-//! Besides progenitor's output, this script emits one open enum per string enum of the spec's
-//! components: known values become variants and anything else is kept in `Unknown(String)`, so a
-//! value added by the service never breaks decoding. Typify is told to use these types in place of
-//! the closed enums it would otherwise generate.
+//! Compiles `openapi.yaml` into the raw client with progenitor, plus the glue the handwritten
+//! layer needs: open enums in place of typify's closed ones, and per-operation wiring derived
+//! from the spec (see `build/glue.rs`). Nothing here is specific to one operation.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, StringType, Type};
-use proc_macro2::TokenStream;
+use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
-use quote::{format_ident, quote};
+use quote::quote;
+
+#[path = "build/glue.rs"]
+mod glue;
+#[path = "build/open_enums.rs"]
+mod open_enums;
 
 const SPEC: &str = "openapi.yaml";
-/// Where the generated code is included; open enums are referred to through this path.
+/// Where the generated code is included; generated items refer to each other through this path.
 const TYPES_PATH: &str = "crate::generated::types";
 
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
     if let Err(message) = run() {
         // A failing build script shows its stderr; keep the message first and self-contained.
         eprintln!("error: cannot generate the client from {SPEC}: {message}");
@@ -32,12 +33,13 @@ fn run() -> Result<(), String> {
     let spec: OpenAPI = serde_yaml::from_str(&text)
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
 
-    let enums = open_enums(&spec)?;
+    let enums = open_enums::open_enums(&spec)?;
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(crate::client::Shared))
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     for open in &enums {
@@ -54,7 +56,10 @@ fn run() -> Result<(), String> {
         .map_err(|e| format!("progenitor rejected the spec: {e}"))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
-    add_to_types_module(&mut file, enums.iter().map(OpenEnum::tokens))?;
+    add_to_types_module(&mut file, enums.iter().map(open_enums::OpenEnum::tokens))?;
+    let glue: syn::File = syn::parse2(glue::tokens(&spec)?)
+        .map_err(|e| format!("generated glue is not valid Rust: {e}"))?;
+    file.items.extend(glue.items);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     write(&out.join("codegen.rs"), &prettyplease::unparse(&file))
@@ -64,187 +69,9 @@ fn write(path: &Path, content: &str) -> Result<(), String> {
     std::fs::write(path, content).map_err(|e| format!("writing {}: {e}", path.display()))
 }
 
-/// A string enum of the spec, generated as an open enum.
-struct OpenEnum {
-    name: String,
-    description: Option<String>,
-    /// (wire value, variant name)
-    variants: Vec<(String, String)>,
-}
-
-fn open_enums(spec: &OpenAPI) -> Result<Vec<OpenEnum>, String> {
-    let Some(components) = &spec.components else {
-        return Ok(Vec::new());
-    };
-    let mut found = Vec::new();
-    for (name, schema) in &components.schemas {
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        let SchemaKind::Type(Type::String(StringType { enumeration, .. })) = &schema.schema_kind
-        else {
-            continue;
-        };
-        if enumeration.is_empty() {
-            continue;
-        }
-        let values: Vec<String> = enumeration.iter().flatten().cloned().collect();
-        let names: Vec<String> = match schema.schema_data.extensions.get("x-enum-varnames") {
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<_>>()
-                .filter(|n: &Vec<String>| n.len() == values.len())
-                .ok_or_else(|| format!("{name}: x-enum-varnames must list one name per value"))?,
-            Some(_) => return Err(format!("{name}: x-enum-varnames must be an array")),
-            None => values.iter().map(|v| variant_name(v)).collect(),
-        };
-        let mut seen = BTreeMap::new();
-        for (value, variant) in values.iter().zip(&names) {
-            if !variant.starts_with(|c: char| c.is_ascii_alphabetic()) || variant == "Unknown" {
-                return Err(format!(
-                    "{name}: value {value:?} needs a name in x-enum-varnames"
-                ));
-            }
-            if let Some(other) = seen.insert(variant.clone(), value.clone()) {
-                return Err(format!(
-                    "{name}: values {other:?} and {value:?} both map to variant {variant}"
-                ));
-            }
-        }
-        found.push(OpenEnum {
-            name: name.clone(),
-            description: schema.schema_data.description.clone(),
-            variants: values.into_iter().zip(names).collect(),
-        });
-    }
-    Ok(found)
-}
-
-/// `message.received.spam` → `MessageReceivedSpam`, `AUTO_TOPUP` → `AutoTopup`.
-fn variant_name(value: &str) -> String {
-    value
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let lower = w.to_ascii_lowercase();
-            let mut chars = lower.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-impl OpenEnum {
-    fn tokens(&self) -> TokenStream {
-        let name = format_ident!("{}", self.name);
-        let doc = self
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("Values of `{}`.", self.name));
-        let idents: Vec<_> = self
-            .variants
-            .iter()
-            .map(|(_, v)| format_ident!("{v}"))
-            .collect();
-        let values: Vec<_> = self.variants.iter().map(|(value, _)| value).collect();
-        let variant_docs: Vec<_> = values.iter().map(|v| format!("`{v}`")).collect();
-        quote! {
-            #[doc = #doc]
-            ///
-            /// Values this crate does not know yet decode as `Unknown` and keep their text, so a
-            /// new value from the service never fails a response.
-            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-            #[non_exhaustive]
-            pub enum #name {
-                #( #[doc = #variant_docs] #idents, )*
-                /// A value not known to this version of the crate, kept verbatim.
-                Unknown(::std::string::String),
-            }
-
-            impl #name {
-                /// Every value known to this version of the crate.
-                pub const KNOWN: &'static [Self] = &[ #( Self::#idents ),* ];
-
-                /// The value as sent on the wire.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        #( Self::#idents => #values, )*
-                        Self::Unknown(value) => value.as_str(),
-                    }
-                }
-
-                /// Whether the value is one this crate does not know.
-                pub fn is_unknown(&self) -> bool {
-                    matches!(self, Self::Unknown(_))
-                }
-            }
-
-            impl ::std::convert::From<&str> for #name {
-                fn from(value: &str) -> Self {
-                    match value {
-                        #( #values => Self::#idents, )*
-                        other => Self::Unknown(other.to_owned()),
-                    }
-                }
-            }
-
-            impl ::std::convert::From<::std::string::String> for #name {
-                fn from(value: ::std::string::String) -> Self {
-                    match Self::from(value.as_str()) {
-                        Self::Unknown(_) => Self::Unknown(value),
-                        known => known,
-                    }
-                }
-            }
-
-            impl ::std::str::FromStr for #name {
-                type Err = ::std::convert::Infallible;
-                fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                    Ok(Self::from(value))
-                }
-            }
-
-            impl ::std::fmt::Display for #name {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
-
-            impl ::serde::Serialize for #name {
-                fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #name {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    ::std::string::String::deserialize(deserializer).map(Self::from)
-                }
-            }
-
-            impl ::schemars::JsonSchema for #name {
-                fn schema_name() -> ::std::string::String {
-                    stringify!(#name).to_owned()
-                }
-                fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                    ::schemars::schema::SchemaObject {
-                        instance_type: Some(::schemars::schema::InstanceType::String.into()),
-                        enum_values: Some(vec![ #( ::serde_json::Value::from(#values) ),* ]),
-                        ..Default::default()
-                    }
-                    .into()
-                }
-            }
-        }
-    }
-}
-
 fn add_to_types_module(
     file: &mut syn::File,
-    items: impl Iterator<Item = TokenStream>,
+    items: impl Iterator<Item = proc_macro2::TokenStream>,
 ) -> Result<(), String> {
     let types = file
         .items

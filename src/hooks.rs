@@ -1,20 +1,57 @@
-//! The seam through which every generated operation sends its request.
+//! The seam through which every generated operation sends its request: authentication, path
+//! safety and what the call layer needs to know about the answer.
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::AUTHORIZATION;
 
+use crate::call;
+use crate::client::Shared;
+use crate::error::Error;
 use crate::generated::Client;
+use crate::operation;
+use crate::response::RateLimit;
 
 /// Progenitor adds an `api-version` header carrying the spec's `info.version`; the Sendmux API
 /// does not use it, so it is removed rather than leaked on every request.
 const GENERATOR_VERSION_HEADER: &str = "api-version";
 
-impl ClientHooks for Client {
+impl ClientHooks<Shared> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let state = &self.inner().0;
+        request.headers_mut().remove(GENERATOR_VERSION_HEADER);
+        if let Some(op) = operation::find(info.operation_id) {
+            if !op.path_matches(request.url().path(), &state.base_path) {
+                return Err(call::hook_failure(Error::InvalidRequest(format!(
+                    "a path parameter of {} is empty or a dot segment",
+                    op.id
+                ))));
+            }
+        }
+        let authorization = state
+            .auth
+            .header()
+            .await
+            .map_err(|e| call::hook_failure(e.into()))?;
+        request.headers_mut().insert(AUTHORIZATION, authorization);
+        call::record_attempt();
+        Ok(())
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        request.headers_mut().remove(GENERATOR_VERSION_HEADER);
+        if let Ok(response) = result {
+            if let Some(rate_limit) = RateLimit::from_headers(response.headers()) {
+                self.inner().0.record_rate_limit(rate_limit);
+            }
+            call::record_answer(response.status().as_u16(), response.headers());
+        }
         Ok(())
     }
 }

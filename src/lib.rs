@@ -2,34 +2,49 @@
 //!
 //! Every operation of the API is a method of [`Client`], generated at build time from the
 //! OpenAPI document shipped with the crate (`openapi.yaml`). Each method returns a request
-//! builder: set its parameters, then `send()` it.
+//! builder: set its parameters, then `.await` it for a [`Response`] holding the unwrapped `data`
+//! of the envelope, or an [`Error`].
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::num::NonZeroU64;
+//! # async fn run() -> Result<(), sendmux_management::Error> {
 //! use sendmux_management::Client;
 //!
-//! let key = std::env::var("SENDMUX_API_KEY")?;
-//! let client = Client::connect("https://app.sendmux.ai/api/v1", &key)?;
-//! let page = client.list_domains().limit(NonZeroU64::new(10).unwrap()).send().await?.into_inner();
-//! for domain in page.data {
+//! let client = Client::new("smx_root_…")?;
+//! let page_size = std::num::NonZeroU64::new(10).unwrap();
+//! let domains = client.list_domains().limit(page_size).await?;
+//! for domain in domains.iter() {
 //!     println!("{} is {}", domain.domain, domain.verification_status);
 //! }
+//! println!("{:?} requests left", domains.rate_limit.map(|r| r.remaining));
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! Enumerations are open: a value the service adds later decodes as `Unknown(String)` instead of
-//! failing the response, and error responses decode into [`types::ErrorEnvelope`] whatever their
-//! code.
+//! failing the response. Any error answer becomes [`Error::Api`] with its status, even when its
+//! body is not the API's error envelope.
 #![warn(missing_docs)]
 
+mod call;
+mod client;
+mod envelope;
+mod error;
 mod generated;
 mod hooks;
-mod transport;
+mod operation;
+mod response;
 
-pub use generated::{builder, types, ByteStream, Client, Error, ResponseValue};
-pub use transport::{ConnectError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+pub use call::{CallFuture, ConditionalFuture};
+pub use client::{
+    Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
+};
+pub use error::{
+    ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,
+};
+pub use generated::{builder, types};
+pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};
+pub use types::ErrorCode;
 
 /// Compiles the README's examples as doc tests so they cannot rot.
 #[cfg(doctest)]

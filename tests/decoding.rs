@@ -6,7 +6,7 @@ mod common;
 use common::{client, expect, fixture};
 use httpmock::Method::GET;
 use httpmock::MockServer;
-use sendmux_management::{types, Error};
+use sendmux_management::{types, Error, ErrorCode};
 use serde_json::json;
 
 #[tokio::test]
@@ -28,12 +28,13 @@ async fn unknown_fields_are_ignored_at_every_level() {
     let domain = client(&server)
         .get_domain()
         .public_id("mdom_1")
-        .send()
         .await
-        .expect("decodes despite unknown fields")
-        .into_inner();
+        .expect("decodes despite unknown fields");
     assert_eq!(domain.data.id, body["data"]["id"]);
-    assert_eq!(domain.meta.request_id, body["meta"]["request_id"]);
+    assert_eq!(
+        domain.request_id.as_deref(),
+        body["meta"]["request_id"].as_str()
+    );
 }
 
 #[tokio::test]
@@ -42,22 +43,19 @@ async fn unknown_enum_values_decode_and_are_kept() {
     let mut body = fixture("get_domain");
     body["data"]["mode"] = json!("receive_only");
     body["data"]["verification_status"] = json!("quarantined");
-    let served = body.clone();
     server
         .mock_async(|when, then| {
             expect(when, GET, "/domains/mdom_1");
-            then.status(200).json_body(served);
+            then.status(200).json_body(body);
         })
         .await;
 
     let domain = client(&server)
         .get_domain()
         .public_id("mdom_1")
-        .send()
         .await
         .expect("decodes despite unknown enum values")
-        .into_inner()
-        .data;
+        .into_data();
     assert_eq!(
         domain.mode,
         types::DomainMode::Unknown("receive_only".into())
@@ -76,20 +74,14 @@ async fn unknown_values_inside_lists_are_kept() {
     let server = MockServer::start_async().await;
     let mut body = fixture("list_webhooks");
     body["data"][0]["event_types"] = json!(["message.bounced", "message.opened"]);
-    let served = body.clone();
     server
         .mock_async(|when, then| {
             expect(when, GET, "/webhooks");
-            then.status(200).json_body(served);
+            then.status(200).json_body(body);
         })
         .await;
 
-    let page = client(&server)
-        .list_webhooks()
-        .send()
-        .await
-        .expect("decodes")
-        .into_inner();
+    let page = client(&server).list_webhooks().await.expect("decodes");
     assert_eq!(
         page.data[0].event_types,
         vec![
@@ -125,38 +117,25 @@ async fn an_unknown_error_code_still_yields_the_api_error_and_its_status() {
         })
         .await;
 
-    let error = client(&server)
-        .list_domains()
-        .send()
-        .await
-        .expect_err("fails");
-    let Error::ErrorResponse(response) = error else {
-        panic!("expected the API error, got {error:?}");
-    };
-    assert_eq!(response.status().as_u16(), 418);
-    let envelope = response.into_inner();
+    let error = client(&server).list_domains().await.expect_err("fails");
+    assert_eq!(error.status(), Some(418));
     assert_eq!(
-        envelope.error.code,
-        types::ErrorCode::Unknown("teapot_overheated".into())
+        error.code(),
+        Some(&ErrorCode::Unknown("teapot_overheated".into()))
     );
-    assert_eq!(envelope.error.errors[0].field, "limit");
-    assert_eq!(envelope.meta.request_id, "req_err_1");
+    assert_eq!(error.request_id(), Some("req_err_1"));
+    let api = error.as_api().expect("API error");
+    assert_eq!(api.issues[0].field, "limit");
+    assert_eq!(api.param.as_deref(), Some("limit"));
+    assert!(!error.is_retryable());
 }
 
 #[tokio::test]
 async fn rate_limits_and_server_errors_decode_on_any_operation() {
     for (status, code, known) in [
-        (
-            429,
-            "rate_limit_exceeded",
-            types::ErrorCode::RateLimitExceeded,
-        ),
-        (500, "internal_error", types::ErrorCode::InternalError),
-        (
-            503,
-            "service_unavailable",
-            types::ErrorCode::ServiceUnavailable,
-        ),
+        (429, "rate_limit_exceeded", ErrorCode::RateLimitExceeded),
+        (500, "internal_error", ErrorCode::InternalError),
+        (503, "service_unavailable", ErrorCode::ServiceUnavailable),
     ] {
         let server = MockServer::start_async().await;
         server
@@ -168,18 +147,13 @@ async fn rate_limits_and_server_errors_decode_on_any_operation() {
             })
             .await;
 
-        let error = client(&server)
-            .get_balance()
-            .send()
-            .await
-            .expect_err("fails");
-        let Error::ErrorResponse(response) = error else {
+        let error = client(&server).get_balance().await.expect_err("fails");
+        let Error::Api(api) = &error else {
             panic!("{status}: expected the API error, got {error:?}");
         };
-        assert_eq!(response.status().as_u16(), status);
-        assert_eq!(response.headers()["retry-after"], "7");
-        let body = response.into_inner();
-        assert_eq!(body.error.code, known);
-        assert!(body.error.retryable);
+        assert_eq!(api.status, status);
+        assert_eq!(api.code, Some(known));
+        assert_eq!(api.retry_after, Some(std::time::Duration::from_secs(7)));
+        assert!(error.is_retryable());
     }
 }

@@ -2,14 +2,18 @@
 #![allow(dead_code)]
 
 use httpmock::{Method, Mock, MockServer, When};
-use sendmux_management::Client;
+use sendmux_management::{Client, Error, Response};
 use serde::Serialize;
 use serde_json::Value;
 
 pub const TOKEN: &str = "smx_root_test_9c1f7a";
 
 pub fn client(server: &MockServer) -> Client {
-    Client::connect(&server.base_url(), TOKEN).expect("client")
+    Client::builder()
+        .api_key(TOKEN)
+        .base_url(server.base_url())
+        .build()
+        .expect("client")
 }
 
 /// A response body from `tests/fixtures/<name>.json`.
@@ -51,22 +55,34 @@ pub async fn stub<'a>(
     (mock, body)
 }
 
-/// The request matched exactly once, and the typed value holds everything the body held.
+/// The request matched exactly once, and the response holds everything the body held: the
+/// typed `data`, the request id and, on lists, the pagination.
 pub async fn finish<T: Serialize>(
     mock: Mock<'_>,
-    result: Result<
-        sendmux_management::ResponseValue<T>,
-        sendmux_management::Error<sendmux_management::types::ErrorEnvelope>,
-    >,
+    result: Result<Response<T>, Error>,
     body: &Value,
     status: u16,
-) -> T {
+) -> Response<T> {
     mock.assert_async().await;
-    let response = result.unwrap_or_else(|e| panic!("operation failed: {e:?}"));
-    assert_eq!(response.status().as_u16(), status);
-    let typed = response.into_inner();
-    assert_same_json(&typed, body);
-    typed
+    let response = result.unwrap_or_else(|e| panic!("operation failed: {e}"));
+    assert_eq!(response.status, status);
+    assert_same_json(&response.data, &body["data"]);
+    assert_eq!(
+        response.request_id.as_deref(),
+        body["meta"]["request_id"].as_str()
+    );
+    match body.get("pagination") {
+        Some(pagination) => {
+            let got = response.pagination.as_ref().expect("pagination");
+            assert_eq!(got.has_more, pagination["has_more"]);
+            assert_eq!(
+                got.next_cursor.as_deref(),
+                pagination["next_cursor"].as_str()
+            );
+        }
+        None => assert!(response.pagination.is_none()),
+    }
+    response
 }
 
 /// `actual`, serialised again, equals `expected`; numbers compare by value (`3` equals `3.0`).

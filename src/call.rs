@@ -1,0 +1,243 @@
+//! Runs a generated request and turns its outcome into `Result<Response<T>, Error>`. Every
+//! operation goes through here; generated `IntoFuture` impls pick the function matching the kind
+//! of body the operation answers with.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures::TryStreamExt;
+use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
+use reqwest::header::HeaderMap;
+use tracing::Instrument;
+
+use crate::envelope::Envelope;
+use crate::error::{ApiError, DecodeError, Error, TransportError};
+use crate::response::{Conditional, NotModified, Response};
+use crate::types::ErrorEnvelope;
+
+/// The future of a request: `.await` a request builder to get one.
+pub type CallFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Response<T>, Error>> + Send + 'a>>;
+
+/// The future of a conditional fetch (`if_changed`).
+pub type ConditionalFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<Conditional<T>, Error>> + Send + 'a>>;
+
+type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
+
+tokio::task_local! {
+    /// What the hooks learn during one call, for the call to read when it ends.
+    static CALL: RefCell<CallState>;
+}
+
+#[derive(Default)]
+struct CallState {
+    attempts: u32,
+    status: Option<u16>,
+    headers: HeaderMap,
+    /// The typed error behind a hook's `Error::Custom`, which can only carry a string.
+    hook_error: Option<Error>,
+}
+
+/// Fails a request from inside a hook, keeping the typed error for the call to return.
+pub(crate) fn hook_failure<E>(error: Error) -> RawError<E> {
+    let message = error.to_string();
+    let _ = CALL.try_with(|state| state.borrow_mut().hook_error = Some(error));
+    RawError::Custom(message)
+}
+
+/// Called by the hooks as each attempt leaves.
+pub(crate) fn record_attempt() {
+    let attempt = CALL
+        .try_with(|state| {
+            let mut state = state.borrow_mut();
+            state.attempts += 1;
+            state.attempts
+        })
+        .unwrap_or(1);
+    tracing::Span::current().record("attempt", attempt);
+}
+
+/// Called by the hooks when an answer arrives, before its body is read.
+pub(crate) fn record_answer(status: u16, headers: &HeaderMap) {
+    let _ = CALL.try_with(|state| {
+        let mut state = state.borrow_mut();
+        state.status = Some(status);
+        state.headers = headers.clone();
+    });
+    let span = tracing::Span::current();
+    span.record("status", status);
+    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+        span.record("request_id", id);
+    }
+}
+
+/// An operation answering with a JSON envelope.
+pub(crate) fn json<'a, E>(
+    operation: &'static str,
+    send: impl Future<Output = Raw<E>> + Send + 'a,
+) -> CallFuture<'a, E::Data>
+where
+    E: Envelope + Send + 'a,
+{
+    Box::pin(async move {
+        let (raw, state) = traced(operation, send).await;
+        match raw {
+            Ok(value) => Ok(unwrap(value)),
+            Err(error) => Err(map_error(error, state).await),
+        }
+    })
+}
+
+/// An operation answering with a JSON envelope, sent with `If-None-Match`.
+pub(crate) fn conditional<'a, E>(
+    operation: &'static str,
+    send: impl Future<Output = Raw<E>> + Send + 'a,
+) -> ConditionalFuture<'a, E::Data>
+where
+    E: Envelope + Send + 'a,
+{
+    Box::pin(async move {
+        let (raw, state) = traced(operation, send).await;
+        match raw {
+            Ok(value) => Ok(Conditional::Modified(unwrap(value))),
+            Err(error) => match map_error(error, state).await {
+                Error::NotModified(not_modified) => Ok(Conditional::NotModified(*not_modified)),
+                other => Err(other),
+            },
+        }
+    })
+}
+
+/// An operation answering with a body that is not JSON, returned as text.
+pub(crate) fn text<'a>(
+    operation: &'static str,
+    send: impl Future<Output = Raw<ByteStream>> + Send + 'a,
+) -> CallFuture<'a, String> {
+    Box::pin(async move {
+        let (raw, state) = traced(operation, send).await;
+        let value = match raw {
+            Ok(value) => value,
+            Err(error) => return Err(map_error(error, state).await),
+        };
+        let status = value.status().as_u16();
+        let headers = value.headers().clone();
+        let body: Vec<u8> = value
+            .into_inner()
+            .into_inner()
+            .map_ok(|chunk| chunk.to_vec())
+            .try_concat()
+            .await
+            .map_err(TransportError::from_reqwest)?;
+        let text = String::from_utf8(body).map_err(|e| {
+            let reason = format!("body is not UTF-8: {e}");
+            Error::Decode(Box::new(DecodeError::other(status, e.as_bytes(), reason)))
+        })?;
+        Ok(Response::from_parts(text, status, &headers))
+    })
+}
+
+/// An operation answering with no body.
+#[allow(dead_code)] // No operation of the current spec answers without a body.
+pub(crate) fn empty<'a>(
+    operation: &'static str,
+    send: impl Future<Output = Raw<()>> + Send + 'a,
+) -> CallFuture<'a, ()> {
+    Box::pin(async move {
+        let (raw, state) = traced(operation, send).await;
+        match raw {
+            Ok(value) => Ok(Response::from_parts(
+                (),
+                value.status().as_u16(),
+                value.headers(),
+            )),
+            Err(error) => Err(map_error(error, state).await),
+        }
+    })
+}
+
+/// Runs the request inside its tracing span and call state, returning both outcomes.
+async fn traced<T>(
+    operation: &'static str,
+    send: impl Future<Output = Raw<T>>,
+) -> (Raw<T>, CallState) {
+    let (method, path) = crate::operation::find(operation)
+        .map(|op| (op.method, op.path))
+        .unwrap_or(("?", "?"));
+    let span = tracing::info_span!(
+        "sendmux.request",
+        operation,
+        method,
+        path,
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        request_id = tracing::field::Empty,
+    );
+    let run = async {
+        let raw = send.await;
+        (raw, CALL.with(|state| state.take()))
+    };
+    CALL.scope(RefCell::new(CallState::default()), run)
+        .instrument(span)
+        .await
+}
+
+fn unwrap<E: Envelope>(value: ResponseValue<E>) -> Response<E::Data> {
+    let status = value.status().as_u16();
+    let headers = value.headers().clone();
+    let parts = value.into_inner().into_parts();
+    let mut response = Response::from_parts(parts.data, status, &headers);
+    response.request_id = Some(parts.request_id);
+    response.pagination = parts.pagination;
+    response
+}
+
+async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
+    match error {
+        RawError::ErrorResponse(value) => {
+            let status = value.status().as_u16();
+            let headers = value.headers().clone();
+            api(ApiError::from_envelope(
+                status,
+                &headers,
+                value.into_inner(),
+            ))
+        }
+        // Progenitor reports a body it could not decode without its status; the hooks saw it.
+        RawError::InvalidResponsePayload(body, error) => match state.status {
+            Some(status) if status >= 400 => {
+                api(ApiError::from_body(status, &state.headers, &body))
+            }
+            status => Error::Decode(Box::new(DecodeError::from_json(
+                status.unwrap_or_default(),
+                &body,
+                error,
+            ))),
+        },
+        RawError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            if status == 304 {
+                return Error::NotModified(Box::new(NotModified::from_headers(&headers)));
+            }
+            match response.bytes().await {
+                Ok(body) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
+                Ok(body) => Error::Decode(Box::new(DecodeError::other(
+                    status,
+                    &body,
+                    "status not documented for this operation",
+                ))),
+                Err(error) => TransportError::from_reqwest(error).into(),
+            }
+        }
+        RawError::CommunicationError(error)
+        | RawError::ResponseBodyError(error)
+        | RawError::InvalidUpgrade(error) => TransportError::from_reqwest(error).into(),
+        RawError::InvalidRequest(message) => Error::InvalidRequest(message),
+        RawError::Custom(message) => state.hook_error.unwrap_or(Error::InvalidRequest(message)),
+    }
+}
+
+fn api(error: ApiError) -> Error {
+    Error::Api(Box::new(error))
+}

@@ -1,0 +1,312 @@
+//! The client users hold: configuration, authentication and the state shared by its clones.
+
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::error::{ConfigError, Error};
+use crate::generated;
+use crate::response::RateLimit;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://app.sendmux.ai/api/v1";
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for one attempt of a request, body included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+const ROOT_KEY_PREFIX: &str = "smx_root_";
+const USER_AGENT: &str = concat!("sendmux-management-rust/", env!("CARGO_PKG_VERSION"));
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A client of the Sendmux Management API.
+///
+/// Cheap to clone: clones share the connection pool, the credentials and the rate-limit state.
+/// Every operation of the API is a method returning a request builder; `.await` the builder to
+/// send it.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), sendmux_management::Error> {
+/// let client = sendmux_management::Client::from_env()?;
+/// let me = client.get_me().await?;
+/// println!("connected to team {}", me.data.team.name);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    raw: generated::Client,
+}
+
+impl Client {
+    /// A client for the production API authenticating with a root API key (`smx_root_…`).
+    pub fn new(api_key: impl Into<String>) -> Result<Self, Error> {
+        Self::builder().api_key(api_key).build()
+    }
+
+    /// A client configured from the environment: `SENDMUX_API_KEY` (required) and
+    /// `SENDMUX_BASE_URL` (optional).
+    pub fn from_env() -> Result<Self, Error> {
+        let key = std::env::var("SENDMUX_API_KEY").map_err(|_| ConfigError::MissingKey)?;
+        let mut builder = Self::builder().api_key(key);
+        if let Ok(url) = std::env::var("SENDMUX_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// Starts a configuration.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.raw.baseurl
+    }
+
+    /// The rate-limit state reported by the latest response seen by this client or its clones.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        *self
+            .raw
+            .inner
+            .0
+            .rate_limit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn raw(&self) -> &generated::Client {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url())
+            .field("auth", &self.raw.inner.0.auth)
+            .finish()
+    }
+}
+
+/// Configuration of a [`Client`].
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    auth: Option<Result<Auth, ConfigError>>,
+    base_url: Option<String>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    user_agent_suffix: Option<String>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Authenticate with a root API key (`smx_root_…`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        let key = key.into();
+        self.auth = Some(if key.is_empty() {
+            Err(ConfigError::EmptyKey)
+        } else if !key.starts_with(ROOT_KEY_PREFIX) {
+            Err(ConfigError::NotARootKey)
+        } else {
+            bearer(&key).map(Auth::Static)
+        });
+        self
+    }
+
+    /// Authenticate with an OAuth access token of a connected app.
+    pub fn oauth_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(bearer(&token.into()).map(Auth::Static));
+        self
+    }
+
+    /// Authenticate with a token obtained anew for every request, e.g. a refreshed OAuth access
+    /// token. The provider is called before each attempt.
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.auth = Some(Ok(Auth::Provider(Arc::new(provider))));
+        self
+    }
+
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]). Must be https, except on loopback.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Time allowed to open a connection (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for one attempt of a request (default [`DEFAULT_REQUEST_TIMEOUT`]).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Appended to the `User-Agent` header, to identify your application.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Send requests through this HTTP client instead of one built here. Its own timeouts, TLS
+    /// and user agent then apply; the timeout and user-agent settings of this builder are
+    /// ignored.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let auth = self.auth.ok_or(ConfigError::MissingKey)??;
+        let base_url = checked_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => {
+                install_crypto_provider();
+                let user_agent = match &self.user_agent_suffix {
+                    Some(suffix) => format!("{USER_AGENT} {suffix}"),
+                    None => USER_AGENT.to_owned(),
+                };
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
+                    .user_agent(user_agent)
+                    .build()
+                    .map_err(|e| ConfigError::HttpClient(Box::new(e)))?
+            }
+        };
+        let shared = Shared(Arc::new(State {
+            auth,
+            base_path: base_url.path().trim_end_matches('/').to_owned(),
+            rate_limit: Mutex::new(None),
+        }));
+        let base = base_url.as_str().trim_end_matches('/');
+        Ok(Client {
+            raw: generated::Client::new_with_client(base, http, shared),
+        })
+    }
+}
+
+/// Supplies a bearer token for each request.
+pub trait TokenProvider: Send + Sync + 'static {
+    /// A currently valid token.
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>>;
+}
+
+impl<F, Fut> TokenProvider for F
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<String, BoxError>> + Send + 'static,
+{
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send + '_>> {
+        Box::pin(self())
+    }
+}
+
+/// State shared by a client and its clones; the generated client carries it. Public only because
+/// the generated client's constructors name it; the module keeps it out of reach.
+#[derive(Clone, Debug)]
+pub struct Shared(pub(crate) Arc<State>);
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub auth: Auth,
+    /// Path of the base URL, without trailing slash; request paths are checked below it.
+    pub base_path: String,
+    pub rate_limit: Mutex<Option<RateLimit>>,
+}
+
+impl State {
+    pub(crate) fn record_rate_limit(&self, rate_limit: RateLimit) {
+        *self.rate_limit.lock().unwrap_or_else(|e| e.into_inner()) = Some(rate_limit);
+    }
+}
+
+pub(crate) enum Auth {
+    /// A ready `Authorization` value, marked sensitive so that it is never printed.
+    Static(HeaderValue),
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl Auth {
+    pub(crate) async fn header(&self) -> Result<HeaderValue, ConfigError> {
+        match self {
+            Self::Static(value) => Ok(value.clone()),
+            Self::Provider(provider) => {
+                let token = provider.token().await.map_err(ConfigError::TokenProvider)?;
+                bearer(&token)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Static(_) => "Bearer(<redacted>)",
+            Self::Provider(_) => "TokenProvider",
+        })
+    }
+}
+
+fn bearer(token: &str) -> Result<HeaderValue, ConfigError> {
+    if token.is_empty() {
+        return Err(ConfigError::EmptyKey);
+    }
+    if token.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(ConfigError::MalformedKey);
+    }
+    let mut value =
+        HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| ConfigError::MalformedKey)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn checked_base_url(url: &str) -> Result<reqwest::Url, ConfigError> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| ConfigError::InvalidBaseUrl(e.to_string()))?;
+    if parsed.cannot_be_a_base() || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(ConfigError::InvalidBaseUrl(
+            "must be an absolute URL without query or fragment".into(),
+        ));
+    }
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" => Err(ConfigError::InsecureBaseUrl),
+        other => Err(ConfigError::InvalidBaseUrl(format!(
+            "unsupported scheme {other:?}"
+        ))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// rustls needs one process-wide crypto provider. The crate brings `ring`; when another crate in
+/// the program enables a second provider, rustls cannot pick one by itself, so choose ours unless
+/// the program already chose.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Losing a race to another thread installing a provider is fine: one is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}

@@ -1,0 +1,342 @@
+//! The one error type of the crate.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+
+use crate::response::{header, retry_after, RateLimit};
+use crate::types::{ErrorCode, ErrorEnvelope};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Longest part of an unexpected body kept in an error, in bytes.
+const EXCERPT_LIMIT: usize = 512;
+
+/// Everything that can go wrong with a request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The request did not reach the API or its answer did not arrive whole.
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    /// The API answered with a success status and a body that does not match the spec.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+    /// The API answered 304 to a request sent with `If-None-Match` by hand; use `if_changed`
+    /// to get this as a value instead.
+    #[error("not modified since the ETag sent")]
+    NotModified(Box<crate::NotModified>),
+    /// The request was refused before it was sent: a parameter is missing or out of range, or an
+    /// id would change the path.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The client is misconfigured.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+}
+
+impl Error {
+    /// Whether sending the same request again may succeed: the API said so (`retryable`), or the
+    /// connection failed or timed out.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(api) => api.retryable,
+            Self::Transport(transport) => transport.kind != TransportErrorKind::Other,
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, when the API answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(api) => Some(api.status),
+            Self::Decode(decode) => Some(decode.status),
+            Self::NotModified(_) => Some(304),
+            _ => None,
+        }
+    }
+
+    /// The server's id for the request, when it answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(api) => api.request_id.as_deref(),
+            Self::NotModified(not_modified) => not_modified.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API's error code, when the body carried one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        match self {
+            Self::Api(api) => api.code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from the API.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// Machine-readable code; `None` when the body was not the API's error envelope (a proxy's
+    /// HTML page, an empty body).
+    pub code: Option<ErrorCode>,
+    /// Human-readable explanation, or an excerpt of the body when it was not an error envelope.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub param: Option<String>,
+    /// Link to the documentation of the code.
+    pub doc_url: Option<String>,
+    /// Whether the same request may succeed later. Taken from the body; without one, true for
+    /// 429 and 5xx, as the API's own default.
+    pub retryable: bool,
+    /// Every field issue, on validation failures.
+    pub issues: Vec<FieldIssue>,
+    /// The server's id for the request.
+    pub request_id: Option<String>,
+    /// How long the server asked to wait before retrying.
+    pub retry_after: Option<Duration>,
+    /// Rate-limit state after this request.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// One problem with one field of the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldIssue {
+    /// Dotted path of the field, e.g. `rules.0.pattern`.
+    pub field: String,
+    /// Validator code of the issue.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl ApiError {
+    /// Whether this is a 409 `conflict`, e.g. an `If-Match` that no longer matches.
+    pub fn is_conflict(&self) -> bool {
+        self.code == Some(ErrorCode::Conflict)
+    }
+
+    pub(crate) fn from_envelope(status: u16, headers: &HeaderMap, envelope: ErrorEnvelope) -> Self {
+        let body = envelope.error;
+        Self {
+            status,
+            code: Some(body.code),
+            message: body.message,
+            param: body.param,
+            doc_url: body.doc_url,
+            retryable: body.retryable,
+            issues: body
+                .errors
+                .into_iter()
+                .map(|issue| FieldIssue {
+                    field: issue.field,
+                    code: issue.code,
+                    message: issue.message,
+                })
+                .collect(),
+            request_id: Some(envelope.meta.request_id).or_else(|| header(headers, "x-request-id")),
+            retry_after: retry_after(headers),
+            rate_limit: RateLimit::from_headers(headers),
+        }
+    }
+
+    /// An error answer whose body may or may not be the API's envelope.
+    pub(crate) fn from_body(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
+        if let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) {
+            return Self::from_envelope(status, headers, envelope);
+        }
+        let message = if body.iter().all(u8::is_ascii_whitespace) {
+            format!("HTTP {status} with no error body")
+        } else {
+            format!("HTTP {status}: {}", excerpt(body))
+        };
+        Self {
+            status,
+            code: None,
+            message,
+            param: None,
+            doc_url: None,
+            retryable: status == 429 || status >= 500,
+            issues: Vec::new(),
+            request_id: header(headers, "x-request-id"),
+            retry_after: retry_after(headers),
+            rate_limit: RateLimit::from_headers(headers),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "API error {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(param) = &self.param {
+            write!(f, " (param {param})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A failure to exchange the request and response.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}: {source}")]
+#[non_exhaustive]
+pub struct TransportError {
+    /// What failed.
+    pub kind: TransportErrorKind,
+    #[source]
+    source: BoxError,
+}
+
+impl TransportError {
+    pub(crate) fn new(kind: TransportErrorKind, source: impl Into<BoxError>) -> Self {
+        Self {
+            kind,
+            source: source.into(),
+        }
+    }
+
+    pub(crate) fn from_reqwest(error: reqwest::Error) -> Self {
+        let kind = if error.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if error.is_connect() {
+            TransportErrorKind::Connect
+        } else if error.is_body() || error.is_decode() || error.is_request() {
+            TransportErrorKind::Interrupted
+        } else {
+            TransportErrorKind::Other
+        };
+        Self::new(kind, error.without_url())
+    }
+}
+
+/// What part of the exchange failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be opened.
+    Connect,
+    /// The connect or request timeout elapsed.
+    Timeout,
+    /// The connection broke while the request or response was in flight.
+    Interrupted,
+    /// Anything else.
+    Other,
+}
+
+impl std::fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "could not connect to the API",
+            Self::Timeout => "the request timed out",
+            Self::Interrupted => "the connection broke mid-exchange",
+            Self::Other => "the request failed",
+        })
+    }
+}
+
+/// A success answer whose body does not fit the spec.
+#[derive(Debug, thiserror::Error)]
+#[error("HTTP {status} body does not match the spec at line {line}, column {column}: {reason}")]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The start of the body, at most 512 bytes.
+    pub excerpt: String,
+    /// Line of the body where decoding failed (1-based; 0 when not applicable).
+    pub line: usize,
+    /// Column of the body where decoding failed (1-based; 0 when not applicable).
+    pub column: usize,
+    /// What was wrong there.
+    pub reason: String,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl DecodeError {
+    pub(crate) fn from_json(status: u16, body: &Bytes, error: serde_json::Error) -> Self {
+        Self {
+            status,
+            excerpt: excerpt(body),
+            line: error.line(),
+            column: error.column(),
+            reason: error.to_string(),
+            source: Some(Box::new(error)),
+        }
+    }
+
+    pub(crate) fn other(status: u16, body: &[u8], reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            excerpt: excerpt(body),
+            line: 0,
+            column: 0,
+            reason: reason.into(),
+            source: None,
+        }
+    }
+}
+
+/// Why a client cannot be built or authenticate. Never includes the key or token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key was given (for `from_env`: `SENDMUX_API_KEY` is unset).
+    #[error("no API key: pass one or set SENDMUX_API_KEY")]
+    MissingKey,
+    /// The key or token is empty.
+    #[error("the API key or token is empty")]
+    EmptyKey,
+    /// The key is not a Management API key.
+    #[error("not a Management API key: root keys start with `smx_root_`")]
+    NotARootKey,
+    /// The key or token contains control characters or other bytes a header cannot carry.
+    #[error("the API key or token contains characters an HTTP header cannot carry")]
+    MalformedKey,
+    /// The base URL does not parse or cannot serve as a base.
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(String),
+    /// The base URL is plain `http` on a host that is not loopback: the key would travel in clear.
+    #[error("refusing plain http to a non-loopback host: use https")]
+    InsecureBaseUrl,
+    /// The token provider failed.
+    #[error("the token provider failed: {0}")]
+    TokenProvider(#[source] BoxError),
+    /// The HTTP client could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(#[source] BoxError),
+}
+
+/// The start of `body` as text, cut at a character boundary.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT)]);
+    let mut text = text.trim().to_owned();
+    if body.len() > EXCERPT_LIMIT {
+        text.push('…');
+    }
+    text
+}

@@ -1,0 +1,158 @@
+//! A successful response: the unwrapped `data` with the metadata that came with it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, ETAG, LOCATION, RETRY_AFTER};
+
+/// A successful response: `data` from the envelope plus what the server said about the request.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The `data` of the envelope.
+    pub data: T,
+    /// HTTP status code.
+    pub status: u16,
+    /// The server's id for the request (`meta.request_id`, also sent as `X-Request-Id`); quote it
+    /// to support.
+    pub request_id: Option<String>,
+    /// Rate-limit state after this request, when the server sent it.
+    pub rate_limit: Option<RateLimit>,
+    /// Validator of the returned representation, for `if_changed` and `if_match`.
+    pub etag: Option<String>,
+    /// Where a created resource lives.
+    pub location: Option<String>,
+    /// Where this page stands in a cursor-paginated list; `None` for other operations.
+    pub pagination: Option<Pagination>,
+}
+
+impl<T> Response<T> {
+    /// The `data` of the envelope, dropping the metadata.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// Applies `f` to the data, keeping the metadata.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            data: f(self.data),
+            status: self.status,
+            request_id: self.request_id,
+            rate_limit: self.rate_limit,
+            etag: self.etag,
+            location: self.location,
+            pagination: self.pagination,
+        }
+    }
+
+    pub(crate) fn from_parts(data: T, status: u16, headers: &HeaderMap) -> Self {
+        Self {
+            data,
+            status,
+            request_id: header(headers, "x-request-id"),
+            rate_limit: RateLimit::from_headers(headers),
+            etag: header(headers, ETAG.as_str()),
+            location: header(headers, LOCATION.as_str()),
+            pagination: None,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Response<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+/// Position of a page in a cursor-paginated list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pagination {
+    /// Whether another page follows.
+    pub has_more: bool,
+    /// Cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// The rate-limit window of the API key, as the `X-RateLimit-*` headers report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: u32,
+    /// Requests left in the current window.
+    pub remaining: u32,
+    /// When the window resets.
+    pub reset: SystemTime,
+}
+
+impl RateLimit {
+    /// Reads the three headers; `None` unless all are present and well formed.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let number = |name: &str| header(headers, name)?.trim().parse::<u64>().ok();
+        Some(Self {
+            limit: u32::try_from(number("x-ratelimit-limit")?).ok()?,
+            remaining: u32::try_from(number("x-ratelimit-remaining")?).ok()?,
+            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number("x-ratelimit-reset")?))?,
+        })
+    }
+}
+
+/// The outcome of a conditional fetch (`if_changed`).
+#[derive(Clone, Debug)]
+pub enum Conditional<T> {
+    /// The resource changed, or had no validator to compare: here is the new representation.
+    Modified(Response<T>),
+    /// The resource is unchanged since the ETag sent: keep the copy you have.
+    NotModified(NotModified),
+}
+
+impl<T> Conditional<T> {
+    /// The new representation, if the resource changed.
+    pub fn modified(self) -> Option<Response<T>> {
+        match self {
+            Self::Modified(response) => Some(response),
+            Self::NotModified(_) => None,
+        }
+    }
+}
+
+/// What a 304 answer carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotModified {
+    /// The validator, still current.
+    pub etag: Option<String>,
+    /// The server's id for the request.
+    pub request_id: Option<String>,
+    /// Rate-limit state after this request.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl NotModified {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        Self {
+            etag: header(headers, ETAG.as_str()),
+            request_id: header(headers, "x-request-id"),
+            rate_limit: RateLimit::from_headers(headers),
+        }
+    }
+}
+
+/// How long the server asked to wait (`Retry-After`, in seconds or as an HTTP date).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = header(headers, RETRY_AFTER.as_str())?;
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_owned)
+}
