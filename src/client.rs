@@ -161,7 +161,7 @@ impl ClientBuilder {
 
     /// Send requests through this HTTP client instead of one built here. Its own timeouts, TLS
     /// and user agent then apply; the timeout and user-agent settings of this builder are
-    /// ignored.
+    /// ignored. See [`install_crypto_provider`] if building it panics for want of a TLS provider.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -301,10 +301,13 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
-/// rustls needs one process-wide crypto provider. The crate brings `ring`; when another crate in
-/// the program enables a second provider, rustls cannot pick one by itself, so choose ours unless
-/// the program already chose.
-fn install_crypto_provider() {
+/// Makes `ring` the process-wide TLS crypto provider, unless the program already chose one.
+///
+/// Clients built by [`ClientBuilder`] do this themselves. Call it before building your own
+/// `reqwest::Client` for [`ClientBuilder::http_client`] when your build of reqwest brings no
+/// provider (its `rustls-no-provider` feature): reqwest panics without one.
+pub fn install_crypto_provider() {
+    // rustls cannot pick a provider by itself when a program enables two of them.
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race to another thread installing a provider is fine: one is installed.
         let _ = rustls::crypto::ring::default_provider().install_default();

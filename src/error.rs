@@ -18,13 +18,13 @@ const EXCERPT_LIMIT: usize = 512;
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status.
-    #[error("{0}")]
+    #[error(transparent)]
     Api(Box<ApiError>),
     /// The request did not reach the API or its answer did not arrive whole.
-    #[error("{0}")]
+    #[error(transparent)]
     Transport(#[from] TransportError),
     /// The API answered with a success status and a body that does not match the spec.
-    #[error("{0}")]
+    #[error(transparent)]
     Decode(Box<DecodeError>),
     /// The API answered 304 to a request sent with `If-None-Match` by hand; use `if_changed`
     /// to get this as a value instead.
@@ -35,7 +35,7 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The client is misconfigured.
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] ConfigError),
 }
 
@@ -150,7 +150,7 @@ impl ApiError {
                     message: issue.message,
                 })
                 .collect(),
-            request_id: Some(envelope.meta.request_id).or_else(|| header(headers, "x-request-id")),
+            request_id: Some(envelope.meta.request_id),
             retry_after: retry_after(headers),
             rate_limit: RateLimit::from_headers(headers),
         }

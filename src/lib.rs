@@ -36,8 +36,8 @@ mod response;
 
 pub use call::{CallFuture, ConditionalFuture};
 pub use client::{
-    Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_REQUEST_TIMEOUT,
+    install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
 };
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,
