@@ -209,6 +209,7 @@ async fn a_caller_supplied_http_client_is_used() {
         .await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-tenant", "acme".parse().unwrap());
+    sendmux_management::install_crypto_provider();
     let http = reqwest::Client::builder()
         .default_headers(headers)
         .build()
