@@ -6,7 +6,8 @@
 //! - an `Envelope` impl for every success envelope, so one generic unwrap serves all of them;
 //! - a method on `crate::Client` per operation, returning progenitor's request builder;
 //! - `IntoFuture` for every builder, so awaiting it yields `Result<Response<Data>, Error>`;
-//! - `if_changed` on builders of operations documenting `If-None-Match`.
+//! - `if_changed` on builders of operations documenting `If-None-Match`;
+//! - `pages()` and `items()` on builders of cursor-paginated lists.
 
 use openapiv3::{
     Components, OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, StatusCode, Type,
@@ -22,6 +23,8 @@ enum Success {
     Envelope {
         schema: String,
         data: TokenStream,
+        /// The element type, when `data` is an array.
+        item: Option<TokenStream>,
         paginated: bool,
     },
     /// A body that is not JSON, returned as text.
@@ -37,6 +40,7 @@ struct Op {
     summary: String,
     description: String,
     headers: Vec<String>,
+    query: Vec<String>,
     success: Success,
 }
 
@@ -64,6 +68,7 @@ pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {
         .iter()
         .filter(|op| op.headers.iter().any(|h| h == IF_NONE_MATCH))
         .map(conditional);
+    let lists = ops.iter().filter_map(cursor_list);
 
     Ok(quote! {
         /// Every operation of the spec, sorted by id.
@@ -77,6 +82,7 @@ pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {
 
         #(#futures)*
         #(#conditionals)*
+        #(#lists)*
     })
 }
 
@@ -91,11 +97,14 @@ fn op(
         .clone()
         .ok_or_else(|| format!("{method} {path}: missing operationId"))?;
     let mut headers = Vec::new();
+    let mut query = Vec::new();
     for parameter in &operation.parameters {
         let parameter = resolve_parameter(parameter, components)
             .ok_or_else(|| format!("{id}: unresolvable parameter reference"))?;
-        if let Parameter::Header { parameter_data, .. } = parameter {
-            headers.push(parameter_data.name.clone());
+        match parameter {
+            Parameter::Header { parameter_data, .. } => headers.push(parameter_data.name.clone()),
+            Parameter::Query { parameter_data, .. } => query.push(parameter_data.name.clone()),
+            _ => {}
         }
     }
     Ok(Op {
@@ -106,6 +115,7 @@ fn op(
         description: operation.description.clone().unwrap_or_default(),
         id,
         headers,
+        query,
     })
 }
 
@@ -159,25 +169,28 @@ fn success(id: &str, operation: &Operation, components: &Components) -> Result<S
         SchemaKind::Type(Type::Object(object)) => &object.properties,
         _ => return Err(format!("{schema}: an envelope must be a flat object")),
     };
-    let data = match properties.get("data") {
+    let (data, item) = match properties.get("data") {
         Some(ReferenceOr::Reference { reference }) => {
             let name = format_ident!("{}", schema_name(reference)?);
-            quote!(types::#name)
+            (quote!(types::#name), None)
         }
-        Some(ReferenceOr::Item(item)) => array_of_named(item)
-            .map(|name| {
-                let name = format_ident!("{name}");
-                quote!(::std::vec::Vec<types::#name>)
-            })
-            .ok_or_else(|| {
+        Some(ReferenceOr::Item(item)) => {
+            let name = array_of_named(item).ok_or_else(|| {
                 format!("{schema}: `data` must reference a schema or be an array of one")
-            })?,
+            })?;
+            let name = format_ident!("{name}");
+            (
+                quote!(::std::vec::Vec<types::#name>),
+                Some(quote!(types::#name)),
+            )
+        }
         None => return Err(format!("{schema}: an envelope needs a `data` property")),
     };
     Ok(Success::Envelope {
         paginated: properties.contains_key("pagination"),
         schema,
         data,
+        item,
     })
 }
 
@@ -234,6 +247,7 @@ fn envelope_impls(ops: &[Op], components: &Components) -> Result<Vec<TokenStream
             schema,
             data,
             paginated,
+            ..
         } = &op.success
         else {
             continue;
@@ -335,4 +349,49 @@ fn conditional(op: &Op) -> TokenStream {
             }
         }
     }
+}
+
+/// Streams for a list whose envelope carries `pagination` and which takes a `cursor`.
+fn cursor_list(op: &Op) -> Option<TokenStream> {
+    let Success::Envelope {
+        paginated: true,
+        data,
+        item: Some(item),
+        ..
+    } = &op.success
+    else {
+        return None;
+    };
+    if !op.query.iter().any(|q| q == "cursor") {
+        return None;
+    }
+    let builder = builder_ident(&op.id);
+    Some(quote! {
+        impl<'a> crate::pagination::CursorList for builder::#builder<'a> {
+            type Item = #item;
+            fn with_cursor(self, cursor: ::std::string::String) -> Self {
+                self.cursor(cursor)
+            }
+            fn fetch<'f>(self) -> crate::call::CallFuture<'f, #data>
+            where
+                Self: 'f,
+            {
+                ::std::future::IntoFuture::into_future(self)
+            }
+        }
+
+        impl<'a> builder::#builder<'a> {
+            /// Every item of the list across pages, as a stream. Parameters set on this builder
+            /// apply to every page; a cursor set on it is where the walk starts.
+            pub fn items(self) -> crate::Items<'a, #item> {
+                crate::Items::new(self)
+            }
+
+            /// The pages of the list, as a stream. Parameters set on this builder apply to every
+            /// page; a cursor set on it is where the walk starts.
+            pub fn pages(self) -> crate::Pages<'a, #item> {
+                crate::Pages::new(self)
+            }
+        }
+    })
 }

@@ -32,6 +32,7 @@ mod error;
 mod generated;
 mod hooks;
 mod operation;
+mod pagination;
 mod response;
 
 pub use call::{CallFuture, ConditionalFuture};
@@ -43,6 +44,7 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,
 };
 pub use generated::{builder, types};
+pub use pagination::{Items, Pages};
 pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};
 pub use types::ErrorCode;
 
