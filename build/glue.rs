@@ -2,10 +2,11 @@
 //! spec so that an operation added to `openapi.yaml` is served with no handwritten code:
 //!
 //! - `OPERATIONS`: what the layer needs to know about each operation at run time (method and path
-//!   template);
+//!   template, whether it documents `Idempotency-Key`);
 //! - an `Envelope` impl for every success envelope, so one generic unwrap serves all of them;
 //! - a method on `crate::Client` per operation, returning progenitor's request builder;
-//! - `IntoFuture` for every builder, so awaiting it yields `Result<Response<Data>, Error>`;
+//! - `IntoFuture` for every builder, so awaiting it yields `Result<Response<Data>, Error>`, and
+//!   `retry_policy` to override the client's policy for one request;
 //! - `if_changed` on builders of operations documenting `If-None-Match`;
 //! - `pages()` and `items()` on builders of cursor-paginated lists.
 
@@ -15,6 +16,7 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 const IF_NONE_MATCH: &str = "If-None-Match";
 
 /// What the success response of an operation carries.
@@ -230,11 +232,13 @@ fn table_entry(op: &Op) -> TokenStream {
     let Op {
         id, method, path, ..
     } = op;
+    let idempotency_key = op.headers.iter().any(|h| h == IDEMPOTENCY_KEY);
     quote! {
         crate::operation::Operation {
             id: #id,
             method: #method,
             path: #path,
+            idempotency_key: #idempotency_key,
         }
     }
 }
@@ -327,6 +331,13 @@ fn into_future(op: &Op) -> TokenStream {
             type IntoFuture = crate::call::CallFuture<'a, #data>;
             fn into_future(self) -> Self::IntoFuture {
                 #run
+            }
+        }
+
+        impl<'a> builder::#builder<'a> {
+            /// Uses `policy` for this request instead of the client's.
+            pub fn retry_policy(self, policy: crate::RetryPolicy) -> crate::WithOptions<Self> {
+                crate::WithOptions::new(self).retry_policy(policy)
             }
         }
     }

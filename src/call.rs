@@ -14,6 +14,7 @@ use tracing::Instrument;
 use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
 use crate::response::{Conditional, NotModified, Response};
+use crate::retry::RetryPolicy;
 use crate::types::ErrorEnvelope;
 
 /// The future of a request: `.await` a request builder to get one.
@@ -46,16 +47,63 @@ pub(crate) fn hook_failure<E>(error: Error) -> RawError<E> {
     RawError::Custom(message)
 }
 
-/// Called by the hooks as each attempt leaves.
-pub(crate) fn record_attempt() {
-    let attempt = CALL
-        .try_with(|state| {
-            let mut state = state.borrow_mut();
-            state.attempts += 1;
-            state.attempts
-        })
-        .unwrap_or(1);
+/// Called as each attempt leaves.
+pub(crate) fn record_attempt(attempt: u32) {
+    let _ = CALL.try_with(|state| state.borrow_mut().attempts = attempt);
     tracing::Span::current().record("attempt", attempt);
+}
+
+tokio::task_local! {
+    /// Options set on one request, overriding the client's.
+    static OPTIONS: RequestOptions;
+}
+
+#[derive(Clone, Debug, Default)]
+struct RequestOptions {
+    retry: Option<RetryPolicy>,
+}
+
+/// The retry policy set on the request being sent, if any.
+pub(crate) fn retry_policy() -> Option<RetryPolicy> {
+    OPTIONS
+        .try_with(|options| options.retry.clone())
+        .ok()
+        .flatten()
+}
+
+/// A request with options of its own; `.await` it like the request itself.
+#[must_use = "a request does nothing until awaited"]
+pub struct WithOptions<B> {
+    request: B,
+    options: RequestOptions,
+}
+
+impl<B> WithOptions<B> {
+    pub(crate) fn new(request: B) -> Self {
+        Self {
+            request,
+            options: RequestOptions::default(),
+        }
+    }
+
+    /// Uses `policy` for this request instead of the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+}
+
+impl<'a, B, T> std::future::IntoFuture for WithOptions<B>
+where
+    B: std::future::IntoFuture<IntoFuture = CallFuture<'a, T>, Output = Result<Response<T>, Error>>,
+    T: 'a,
+{
+    type Output = Result<Response<T>, Error>;
+    type IntoFuture = CallFuture<'a, T>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(OPTIONS.scope(self.options, self.request.into_future()))
+    }
 }
 
 /// Called by the hooks when an answer arrives, before its body is read.

@@ -11,7 +11,9 @@ use reqwest::header::HeaderValue;
 
 use crate::error::{ConfigError, Error};
 use crate::generated;
+use crate::pacer::{Pacer, RateBudget};
 use crate::response::RateLimit;
+use crate::retry::RetryPolicy;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://app.sendmux.ai/api/v1";
@@ -106,6 +108,8 @@ pub struct ClientBuilder {
     request_timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
+    retry: Option<RetryPolicy>,
+    rate_budget: Option<RateBudget>,
 }
 
 impl ClientBuilder {
@@ -167,6 +171,20 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed requests are retried (default: [`RetryPolicy::default`]); a request can
+    /// override it with its own `retry_policy`.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Paces requests to stay within `budget`, shared by this client and its clones. Off by
+    /// default; [`RateBudget::default`] is the API's 600 requests per minute.
+    pub fn pace_requests(mut self, budget: RateBudget) -> Self {
+        self.rate_budget = Some(budget);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or(ConfigError::MissingKey)??;
@@ -191,6 +209,8 @@ impl ClientBuilder {
             auth,
             base_path: base_url.path().trim_end_matches('/').to_owned(),
             rate_limit: Mutex::new(None),
+            retry: self.retry.unwrap_or_default(),
+            pacer: self.rate_budget.map(Pacer::new),
         }));
         let base = base_url.as_str().trim_end_matches('/');
         Ok(Client {
@@ -226,6 +246,8 @@ pub(crate) struct State {
     /// Path of the base URL, without trailing slash; request paths are checked below it.
     pub base_path: String,
     pub rate_limit: Mutex<Option<RateLimit>>,
+    pub retry: RetryPolicy,
+    pub pacer: Option<Pacer>,
 }
 
 impl State {

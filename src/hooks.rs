@@ -1,8 +1,10 @@
 //! The seam through which every generated operation sends its request: authentication, path
-//! safety and what the call layer needs to know about the answer.
+//! safety, idempotency keys, the retry loop, and what the call layer needs to know about the
+//! answer.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::Method;
 
 use crate::call;
 use crate::client::Shared;
@@ -10,10 +12,12 @@ use crate::error::Error;
 use crate::generated::Client;
 use crate::operation;
 use crate::response::RateLimit;
+use crate::send;
 
 /// Progenitor adds an `api-version` header carrying the spec's `info.version`; the Sendmux API
 /// does not use it, so it is removed rather than leaked on every request.
 const GENERATOR_VERSION_HEADER: &str = "api-version";
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 impl ClientHooks<Shared> for Client {
     async fn pre<E>(
@@ -30,6 +34,17 @@ impl ClientHooks<Shared> for Client {
                     op.id
                 ))));
             }
+            // One key per logical request, generated before the first attempt so that every
+            // attempt carries the same one and the server can recognise a repeat.
+            if op.idempotency_key
+                && request.method() == Method::POST
+                && !request.headers().contains_key(IDEMPOTENCY_KEY)
+            {
+                let key = uuid::Uuid::new_v4().to_string();
+                if let Ok(value) = HeaderValue::from_str(&key) {
+                    request.headers_mut().insert(IDEMPOTENCY_KEY, value);
+                }
+            }
         }
         let authorization = state
             .auth
@@ -37,8 +52,15 @@ impl ClientHooks<Shared> for Client {
             .await
             .map_err(|e| call::hook_failure(e.into()))?;
         request.headers_mut().insert(AUTHORIZATION, authorization);
-        call::record_attempt();
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        send::execute(&self.inner().0, self.client(), request).await
     }
 
     async fn post<E>(

@@ -32,10 +32,13 @@ mod error;
 mod generated;
 mod hooks;
 mod operation;
+mod pacer;
 mod pagination;
 mod response;
+mod retry;
+mod send;
 
-pub use call::{CallFuture, ConditionalFuture};
+pub use call::{CallFuture, ConditionalFuture, WithOptions};
 pub use client::{
     install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
@@ -44,8 +47,10 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,
 };
 pub use generated::{builder, types};
+pub use pacer::RateBudget;
 pub use pagination::{Items, Pages};
 pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};
+pub use retry::RetryPolicy;
 pub use types::ErrorCode;
 
 /// Compiles the README's examples as doc tests so they cannot rot.

@@ -9,6 +9,8 @@ pub(crate) struct Operation {
     pub method: &'static str,
     /// Path template relative to the base URL, e.g. `/domains/{public_id}`.
     pub path: &'static str,
+    /// The operation documents an `Idempotency-Key` header.
+    pub idempotency_key: bool,
 }
 
 /// The operation with this id; every generated call site names one that exists.
@@ -53,6 +55,7 @@ mod tests {
             id: "x",
             method: "GET",
             path,
+            idempotency_key: false,
         }
     }
 

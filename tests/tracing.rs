@@ -1,4 +1,5 @@
-//! Tracing: one span per request naming the operation, and the key never in any output.
+//! Tracing: one span per request naming the operation, one event per retry, and the key never
+//! in any output.
 //!
 //! Alone in its test binary: tracing caches per call site whether anyone listens, and a test
 //! running in parallel without a subscriber could make the span look unwanted.
@@ -11,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use common::{client, expect, fixture, TOKEN};
 use httpmock::Method::GET;
 use httpmock::MockServer;
+use sendmux_management::RetryPolicy;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
@@ -81,7 +83,27 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
             }));
         })
         .await;
+    let flaky = server
+        .mock_async(|when, then| {
+            expect(when, GET, "/me");
+            then.status(503).header("retry-after", "0").up_to_n_times(1);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/me");
+            then.status(200).json_body(fixture("get_me"));
+        })
+        .await;
     let client = client(&server);
+    let retrying = sendmux_management::Client::builder()
+        .api_key(TOKEN)
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::default().base_delay(std::time::Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    retrying.get_me().await.expect("second attempt");
+    flaky.assert_calls_async(1).await;
     let found = client
         .get_domain()
         .public_id("mdom_1")
@@ -98,6 +120,12 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
         "new sendmux.request operation=\"get_domain\" method=\"GET\" path=\"/domains/{public_id}\""
     ), "{text}");
     assert!(text.contains("attempt=1"), "{text}");
+    // The retry: an event naming the attempt that failed, why, and the wait; then attempt 2.
+    assert!(
+        text.contains("message=retrying request attempt=1 reason=HTTP 503 delay_ms="),
+        "{text}"
+    );
+    assert!(text.contains("attempt=2"), "{text}");
     assert!(text.contains("status=200"), "{text}");
     assert!(text.contains("status=404"), "{text}");
     assert!(text.contains("request_id=\"req_span_1\""), "{text}");

@@ -2,16 +2,19 @@
 #![allow(dead_code)]
 
 use httpmock::{Method, Mock, MockServer, When};
-use sendmux_management::{Client, Error, Response};
+use sendmux_management::{Client, Error, Response, RetryPolicy};
 use serde::Serialize;
 use serde_json::Value;
 
 pub const TOKEN: &str = "smx_root_test_9c1f7a";
 
+/// A client for `server` that does not retry, so that every answer the mock gives is the one
+/// the test sees. Retries have tests of their own.
 pub fn client(server: &MockServer) -> Client {
     Client::builder()
         .api_key(TOKEN)
         .base_url(server.base_url())
+        .retry_policy(RetryPolicy::none())
         .build()
         .expect("client")
 }

@@ -1,0 +1,78 @@
+//! A loopback HTTP server for benchmarks: serves pages of `/emails/logs` after a fixed delay.
+//!
+//! Blocking threads and `std::thread::sleep` keep the injected latency close to what is asked,
+//! so the floor of a walk is simply pages × latency.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// The body of page `index` (0-based) out of `pages`, each with `per_page` items.
+pub fn page_body(index: usize, pages: usize, per_page: usize) -> String {
+    let item = r#"{"id":"dlog_ID","provider_id":"dprov_cm7h2k9","provider_name":"Primary SMTP","message_id":"<m1@notify.example.com>","from_email":"billing@notify.example.com","sent_from_email":"billing@notify.example.com","to_email":"ada@example.org","subject":"Your invoice","status":"sent","status_reason":null,"attempts":1,"sent_at":"2026-11-02T09:30:00Z","size_bytes":18234,"created_at":"2026-11-02T09:29:58Z","recipient_count":1,"accepted_recipient_count":1,"rejected_recipient_count":0}"#;
+    let items: Vec<String> = (0..per_page)
+        .map(|i| item.replace("ID", &format!("{index}_{i}")))
+        .collect();
+    let pagination = if index + 1 < pages {
+        format!(r#"{{"has_more":true,"next_cursor":"p{}"}}"#, index + 1)
+    } else {
+        r#"{"has_more":false}"#.to_owned()
+    };
+    format!(
+        r#"{{"ok":true,"data":[{}],"pagination":{pagination},"meta":{{"request_id":"req_bench"}}}}"#,
+        items.join(",")
+    )
+}
+
+/// Starts the server; returns its base URL. It lives until the process ends.
+pub fn start(pages: usize, per_page: usize, latency: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let bodies: std::sync::Arc<Vec<String>> =
+        std::sync::Arc::new((0..pages).map(|i| page_body(i, pages, per_page)).collect());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let bodies = bodies.clone();
+            std::thread::spawn(move || serve(stream, &bodies, latency));
+        }
+    });
+    url
+}
+
+fn serve(stream: std::net::TcpStream, bodies: &[String], latency: Duration) {
+    let _ = stream.set_nodelay(true);
+    let mut writer = stream.try_clone().expect("clone stream");
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            if header == "\r\n" {
+                break;
+            }
+        }
+        let index = request_line
+            .split("cursor=p")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        std::thread::sleep(latency);
+        let body = &bodies[index.min(bodies.len() - 1)];
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-request-id: req_bench\r\n\r\n",
+            body.len()
+        );
+        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
+        {
+            return;
+        }
+    }
+}
