@@ -37,6 +37,7 @@ mod pagination;
 mod response;
 mod retry;
 mod send;
+pub mod webhooks;
 
 pub use call::{CallFuture, ConditionalFuture, WithOptions};
 pub use client::{

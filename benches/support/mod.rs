@@ -3,6 +3,9 @@
 //! Blocking threads and `std::thread::sleep` keep the injected latency close to what is asked,
 //! so the floor of a walk is simply pages × latency.
 
+// Each bench uses part of this module.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::time::Duration;
@@ -76,3 +79,75 @@ fn serve(stream: std::net::TcpStream, bodies: &[String], latency: Duration) {
         }
     }
 }
+
+/// Starts a server answering `GET /me` that allows `limit` requests per wall-clock second and
+/// answers 429 beyond that, with the `X-RateLimit-*` headers; returns its base URL and the count
+/// of refused requests.
+pub fn start_limited(limit: u32) -> (String, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let refused = Arc::new(AtomicU32::new(0));
+    let window = Arc::new(Mutex::new((0u64, 0u32)));
+    let counter = refused.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let (window, refused) = (window.clone(), counter.clone());
+            std::thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
+                let mut writer = stream.try_clone().expect("clone stream");
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    while line != "\r\n" {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                    }
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap()
+                        .as_secs();
+                    let (allowed, remaining) = {
+                        let mut w = window.lock().unwrap();
+                        if w.0 != now {
+                            *w = (now, 0);
+                        }
+                        let allowed = w.1 < limit;
+                        if allowed {
+                            w.1 += 1;
+                        }
+                        (allowed, limit - w.1)
+                    };
+                    let (status, body) = if allowed {
+                        ("200 OK", ME)
+                    } else {
+                        refused.fetch_add(1, Ordering::SeqCst);
+                        ("429 Too Many Requests", "{}")
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-ratelimit-limit: {limit}\r\nx-ratelimit-remaining: {remaining}\r\nx-ratelimit-reset: {}\r\n\r\n",
+                        body.len(),
+                        now + 1
+                    );
+                    if writer.write_all(head.as_bytes()).is_err()
+                        || writer.write_all(body.as_bytes()).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, refused)
+}
+
+const ME: &str = r#"{"ok":true,"data":{"team":{"id":"team_1","name":"Acme"},"credential":{"id":"key_1","type":"api_key","name":null},"label":"bench","permissions":["root:full"],"mailboxes":[]},"meta":{"request_id":"req_bench"}}"#;
