@@ -38,6 +38,8 @@ struct CallState {
     headers: HeaderMap,
     /// The typed error behind a hook's `Error::Custom`, which can only carry a string.
     hook_error: Option<Error>,
+    /// A failure found while exchanging, to raise when the exchange returns.
+    deferred: Option<Error>,
 }
 
 /// Fails a request from inside a hook, keeping the typed error for the call to return.
@@ -45,6 +47,21 @@ pub(crate) fn hook_failure<E>(error: Error) -> RawError<E> {
     let message = error.to_string();
     let _ = CALL.try_with(|state| state.borrow_mut().hook_error = Some(error));
     RawError::Custom(message)
+}
+
+/// Fails the call once the transport hands its answer over, keeping `error`: for failures found
+/// in `exec`, which can only return what reqwest returns.
+pub(crate) fn fail_after_exchange(error: Error) {
+    let _ = CALL.try_with(|state| state.borrow_mut().deferred = Some(error));
+}
+
+/// The failure `fail_after_exchange` left, as the hook error that ends the call.
+pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
+    let error = CALL
+        .try_with(|state| state.borrow_mut().deferred.take())
+        .ok()
+        .flatten()?;
+    Some(hook_failure(error))
 }
 
 /// Called as each attempt leaves.

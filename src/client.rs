@@ -21,6 +21,8 @@ pub const DEFAULT_BASE_URL: &str = "https://app.sendmux.ai/api/v1";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time allowed for one attempt of a request, body included.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit on the size of a response body: far above any page the API sends.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 const ROOT_KEY_PREFIX: &str = "smx_root_";
 const USER_AGENT: &str = concat!("sendmux-management-rust/", env!("CARGO_PKG_VERSION"));
@@ -110,6 +112,7 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
     rate_budget: Option<RateBudget>,
+    max_response_bytes: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -185,6 +188,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Largest response body accepted (default [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger one
+    /// ends the request with [`Error::ResponseTooLarge`] without being read further.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or(ConfigError::MissingKey)??;
@@ -211,6 +221,9 @@ impl ClientBuilder {
             rate_limit: Mutex::new(None),
             retry: self.retry.unwrap_or_default(),
             pacer: self.rate_budget.map(Pacer::new),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         }));
         let base = base_url.as_str().trim_end_matches('/');
         Ok(Client {
@@ -248,6 +261,7 @@ pub(crate) struct State {
     pub rate_limit: Mutex<Option<RateLimit>>,
     pub retry: RetryPolicy,
     pub pacer: Option<Pacer>,
+    pub max_response_bytes: usize,
 }
 
 impl State {

@@ -30,6 +30,15 @@ pub enum Error {
     /// to get this as a value instead.
     #[error("not modified since the ETag sent")]
     NotModified(Box<crate::NotModified>),
+    /// The response body exceeded the client's limit (`ClientBuilder::max_response_bytes`); the
+    /// rest of it was not read.
+    #[error("HTTP {status} response larger than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
     /// The request was refused before it was sent: a parameter is missing or out of range, or an
     /// id would change the path.
     #[error("invalid request: {0}")]
@@ -56,6 +65,7 @@ impl Error {
             Self::Api(api) => Some(api.status),
             Self::Decode(decode) => Some(decode.status),
             Self::NotModified(_) => Some(304),
+            Self::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -68,6 +68,9 @@ impl ClientHooks<Shared> for Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
+        if let Some(failure) = call::deferred_failure() {
+            return Err(failure);
+        }
         if let Ok(response) = result {
             if let Some(rate_limit) = RateLimit::from_headers(response.headers()) {
                 self.inner().0.record_rate_limit(rate_limit);

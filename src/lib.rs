@@ -42,7 +42,7 @@ pub mod webhooks;
 pub use call::{CallFuture, ConditionalFuture, WithOptions};
 pub use client::{
     install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
 };
 pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,

@@ -1,15 +1,16 @@
 //! Sends one operation's request, attempt after attempt as the retry policy allows. Every body
-//! is read here, whole, so that a connection broken mid-response is retried like any other
-//! transient failure.
+//! is read here, whole and up to the size limit, so that a connection broken mid-response is
+//! retried like any other transient failure.
 
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Version};
 
 use crate::call;
 use crate::client::State;
+use crate::error::Error;
 use crate::response::RateLimit;
 use crate::retry::{assess_answer, assess_failure};
 
@@ -44,7 +45,17 @@ pub(crate) async fn execute(
         if let Some(pacer) = &state.pacer {
             pacer.acquire().await;
         }
-        let outcome = send(http, request).await;
+        let outcome = match send(http, request, state.max_response_bytes).await {
+            Ok(Received::Whole(answer)) => Ok(answer),
+            Ok(Received::TooLarge(status)) => {
+                call::fail_after_exchange(Error::ResponseTooLarge {
+                    status: status.as_u16(),
+                    limit: state.max_response_bytes,
+                });
+                return Ok(Answer::empty(status).into_response());
+            }
+            Err(error) => Err(error),
+        };
         if let (Ok(answer), Some(pacer)) = (&outcome, &state.pacer) {
             if let Some(rate) = RateLimit::from_headers(&answer.headers) {
                 pacer.observe(&rate);
@@ -76,21 +87,50 @@ pub(crate) async fn execute(
     }
 }
 
-async fn send(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
-    let response = http.execute(request).await?;
+enum Received {
+    Whole(Answer),
+    /// The body outgrew the limit; reading stopped there.
+    TooLarge(StatusCode),
+}
+
+async fn send(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> reqwest::Result<Received> {
+    let mut response = http.execute(request).await?;
     let status = response.status();
+    let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
+    if response.content_length().is_some_and(too_large) {
+        return Ok(Received::TooLarge(status));
+    }
     let version = response.version();
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
-    Ok(Answer {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(Received::TooLarge(status));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Received::Whole(Answer {
         status,
         version,
         headers,
-        body,
-    })
+        body: body.freeze(),
+    }))
 }
 
 impl Answer {
+    fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            version: Version::HTTP_11,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
     /// Hands the buffered answer on as a response, for the generated code to decode.
     fn into_response(self) -> reqwest::Response {
         let mut response = http::Response::new(self.body);
