@@ -62,7 +62,18 @@ fn run() -> Result<(), String> {
     file.items.extend(glue.items);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
-    write(&out.join("codegen.rs"), &prettyplease::unparse(&file))
+    write(&out.join("codegen.rs"), &prettyplease::unparse(&file))?;
+    // For the contract tests, which compare each model's derived JSON Schema with the spec's.
+    let models: Vec<&String> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .collect();
+    let list = models
+        .iter()
+        .map(|m| format!("    {m},\n"))
+        .collect::<String>();
+    write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))
 }
 
 fn write(path: &Path, content: &str) -> Result<(), String> {

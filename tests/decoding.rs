@@ -138,6 +138,7 @@ async fn rate_limits_and_server_errors_decode_on_any_operation() {
         (503, "service_unavailable", ErrorCode::ServiceUnavailable),
     ] {
         let server = MockServer::start_async().await;
+        common::contract::check("get_balance", status, &error_body(code, true));
         server
             .mock_async(|when, then| {
                 expect(when, GET, "/billing/balance");

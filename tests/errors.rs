@@ -89,6 +89,21 @@ async fn a_huge_malformed_body_is_cut_in_the_error() {
 #[tokio::test]
 async fn a_validation_error_keeps_every_field_issue() {
     let server = MockServer::start_async().await;
+    let body = json!({
+        "ok": false,
+        "error": {
+            "code": "validation_error",
+            "message": "Invalid mailbox update.",
+            "param": "quota_bytes",
+            "retryable": false,
+            "errors": [
+                {"field": "quota_bytes", "code": "invalid_tier", "message": "Unsupported tier."},
+                {"field": "send_scope.type", "code": "invalid_enum_value", "message": "Unknown type."}
+            ]
+        },
+        "meta": {"request_id": "req_422"}
+    });
+    common::contract::check("update_mailbox", 422, &body);
     server
         .mock_async(|when, then| {
             expect(when, PATCH, "/mailboxes/mbx_1");
@@ -96,20 +111,7 @@ async fn a_validation_error_keeps_every_field_issue() {
                 .header("x-ratelimit-limit", "600")
                 .header("x-ratelimit-remaining", "598")
                 .header("x-ratelimit-reset", "1795000000")
-                .json_body(json!({
-                    "ok": false,
-                    "error": {
-                        "code": "validation_error",
-                        "message": "Invalid mailbox update.",
-                        "param": "quota_bytes",
-                        "retryable": false,
-                        "errors": [
-                            {"field": "quota_bytes", "code": "invalid_tier", "message": "Unsupported tier."},
-                            {"field": "send_scope.type", "code": "invalid_enum_value", "message": "Unknown type."}
-                        ]
-                    },
-                    "meta": {"request_id": "req_422"}
-                }));
+                .json_body(body);
         })
         .await;
     let error = client(&server)

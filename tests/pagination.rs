@@ -22,12 +22,17 @@ fn page(ids: &[&str], next: Option<&str>) -> Value {
             item
         })
         .collect();
-    json!({
+    let mut body = json!({
         "ok": true,
         "data": data,
-        "pagination": {"has_more": next.is_some(), "next_cursor": next},
+        "pagination": {"has_more": next.is_some()},
         "meta": {"request_id": "req_page"}
-    })
+    });
+    if let Some(next) = next {
+        body["pagination"]["next_cursor"] = json!(next);
+    }
+    common::contract::check("list_email_logs", 200, &body);
+    body
 }
 
 /// Serves `body` for the page at `cursor` (`None`: the first page), when `refine` matches too.

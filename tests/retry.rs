@@ -30,11 +30,13 @@ fn client_for(url: String, policy: RetryPolicy) -> Client {
 }
 
 fn error_body(code: &str, retryable: bool) -> serde_json::Value {
-    json!({
+    let body = json!({
         "ok": false,
         "error": {"code": code, "message": "Try again.", "retryable": retryable},
         "meta": {"request_id": "req_retry"}
-    })
+    });
+    common::contract::check("get_me", 503, &body);
+    body
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Shared helpers: a client pointed at a loopback mock, fixtures and JSON comparison.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use httpmock::{Method, Mock, MockServer, When};
 use sendmux_management::{Client, Error, Response, RetryPolicy};
 use serde::Serialize;
@@ -45,6 +47,7 @@ pub async fn stub<'a>(
     refine: impl FnOnce(When) -> When,
 ) -> (Mock<'a>, Value) {
     let body = fixture(operation);
+    contract::check(operation, status, &body);
     let served = body.clone();
     let mock = server
         .mock_async(|when, then| {
