@@ -51,7 +51,8 @@ pub fn translate(schema: &mut Value) {
     }
 }
 
-fn resolve<'a>(value: &'a Value) -> &'a Value {
+/// `value`, or what its `$ref` points to, in the spec (whose lifetime is static).
+fn resolve(value: &Value) -> &Value {
     match value.get("$ref").and_then(Value::as_str) {
         Some(pointer) => resolve(spec().pointer(&pointer[1..]).expect("reference resolves")),
         None => value,
