@@ -63,6 +63,16 @@ fn run() -> Result<(), String> {
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     write(&out.join("codegen.rs"), &prettyplease::unparse(&file))?;
+    if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
+        // Typed httpmock helpers for users' tests, from a generator of their own: the first one
+        // already holds the spec's types.
+        let mocks = Generator::new(&settings)
+            .httpmock(&spec, "crate")
+            .map_err(|e| format!("progenitor could not generate the mock helpers: {e}"))?;
+        let mocks: syn::File = syn::parse2(mocks)
+            .map_err(|e| format!("generated mock helpers are not valid Rust: {e}"))?;
+        write(&out.join("mock.rs"), &prettyplease::unparse(&mocks))?;
+    }
     // For the contract tests, which compare each model's derived JSON Schema with the spec's.
     let models: Vec<&String> = spec
         .components

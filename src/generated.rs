@@ -8,3 +8,9 @@
 )]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+/// Typed httpmock helpers, one per operation.
+#[cfg(feature = "testing")]
+pub mod mock {
+    include!(concat!(env!("OUT_DIR"), "/mock.rs"));
+}

@@ -39,6 +39,9 @@ mod retry;
 mod send;
 pub mod webhooks;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use call::{CallFuture, ConditionalFuture, WithOptions};
 pub use client::{
     install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
@@ -54,7 +57,7 @@ pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};
 pub use retry::RetryPolicy;
 pub use types::ErrorCode;
 
-/// Compiles the README's examples as doc tests so they cannot rot.
-#[cfg(doctest)]
+/// Compiles the README's examples as doc tests so they cannot rot (they use every feature).
+#[cfg(all(doctest, feature = "testing"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
