@@ -9,7 +9,7 @@
 //! # async fn run() -> Result<(), sendmux_management::Error> {
 //! use sendmux_management::Client;
 //!
-//! let client = Client::new("smx_root_…")?;
+//! let client = Client::from_env()?; // SENDMUX_API_KEY, optional SENDMUX_BASE_URL
 //! let page_size = std::num::NonZeroU64::new(10).unwrap();
 //! let domains = client.list_domains().limit(page_size).await?;
 //! for domain in domains.iter() {
@@ -20,9 +20,97 @@
 //! # }
 //! ```
 //!
-//! Enumerations are open: a value the service adds later decodes as `Unknown(String)` instead of
-//! failing the response. Any error answer becomes [`Error::Api`] with its status, even when its
-//! body is not the API's error envelope.
+//! # Authentication
+//!
+//! [`Client::new`] takes a root API key (`smx_root_…`); [`ClientBuilder::oauth_token`] an OAuth
+//! access token of a connected app, and [`ClientBuilder::token_provider`] a closure called before
+//! every attempt, for tokens that expire. Keys are checked when the client is built (empty,
+//! wrong prefix, characters a header cannot carry) and never appear in `Debug` output, errors or
+//! traces. Plain `http` is refused except on loopback.
+//!
+//! # Responses and errors
+//!
+//! A [`Response`] dereferences to its data and carries the HTTP status (`http_status`), the
+//! request id, the rate-limit state, and the `ETag` and `Location` headers when sent. Lists carry
+//! their [`Pagination`].
+//!
+//! Every failure is an [`Error`]: [`Error::Api`] for an error answer (status, [`ErrorCode`],
+//! message, `retryable`, per-field issues, request id, `Retry-After`), even when the body is not
+//! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::InvalidRequest`],
+//! [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest. Enumerations, [`ErrorCode`]
+//! included, are open: a value this version does not know decodes as `Unknown(String)`.
+//!
+//! ```no_run
+//! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+//! use sendmux_management::ErrorCode;
+//!
+//! match client.get_mailbox().public_id("mbx_123").await {
+//!     Ok(mailbox) => println!("{} is {}", mailbox.email, mailbox.status),
+//!     Err(error) if error.code() == Some(&ErrorCode::NotFound) => println!("gone"),
+//!     Err(error) => eprintln!("{error} (retryable: {})", error.is_retryable()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Pagination
+//!
+//! The builder of every cursor-paginated list has `items()` and `pages()`, streams that follow
+//! the cursors, keep the filters and page size set on the builder, and request the next page
+//! while the current one is consumed (never more than one page ahead). A cursor set on the
+//! builder resumes a walk; `max_items` caps it. A server that repeats a cursor, or promises more
+//! without a cursor, ends the stream with an error rather than a loop.
+//!
+//! ```no_run
+//! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+//! use futures::TryStreamExt;
+//!
+//! let mut logs = client.list_inbox_logs().mailbox_id("mbx_123").items().max_items(1_000);
+//! while let Some(log) = logs.try_next().await? {
+//!     println!("{} from {:?}", log.received_at, log.from_email);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Retries and idempotency
+//!
+//! Requests are retried by the [`RetryPolicy`] of the client (or the one set on a request with
+//! `retry_policy`): connection failures, timeouts, broken connections, 429 and 5xx, with full
+//! jitter backoff, `Retry-After` as a floor and a total deadline. GET, PUT and DELETE are
+//! retried; PATCH only when the policy allows it; POST only with an `Idempotency-Key`, which
+//! every create documenting one receives automatically and keeps across attempts, so a retried
+//! create is never performed twice. Set your own with `.idempotency_key(…)` to make a create
+//! safe across restarts of your program.
+//!
+//! # Conditional requests
+//!
+//! Single-resource fetches have `if_changed(etag)`, resolving to [`Conditional::NotModified`]
+//! when the server answers 304. Writes documenting `If-Match` take `.if_match(etag)`; a stale
+//! one fails with a 409 for which [`ApiError::is_conflict`] is true.
+//!
+//! # Rate limits
+//!
+//! Every response reports the key's window ([`RateLimit`]); [`Client::rate_limit`] keeps the
+//! latest. [`ClientBuilder::pace_requests`] spaces requests to stay under a [`RateBudget`]
+//! (by default the API's 600 per minute), shared by the client's clones and adjusted to what the
+//! server reports is left.
+//!
+//! # Webhooks
+//!
+//! [`webhooks::Verifier`] checks `X-Sendmux-Signature` over the raw body with one or more
+//! secrets and returns the typed event; [`webhooks::sign`] produces signatures for tests.
+//!
+//! # Testing
+//!
+//! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
+//! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
+//!
+//! # Tracing
+//!
+//! Each request runs in a `sendmux.request` span of the `tracing` crate with the operation id,
+//! method, path template, attempt, status and request id; each retry emits an event saying why
+//! and how long it waits.
 #![warn(missing_docs)]
 
 mod call;

@@ -141,7 +141,7 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
 
 fn walk_error<T>(page: &Response<Vec<T>>, reason: &str) -> Error {
     Error::Decode(Box::new(DecodeError::other(
-        page.status,
+        page.http_status,
         b"",
         format!("pagination stopped: {reason}"),
     )))

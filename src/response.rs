@@ -10,8 +10,9 @@ use reqwest::header::{HeaderMap, ETAG, LOCATION, RETRY_AFTER};
 pub struct Response<T> {
     /// The `data` of the envelope.
     pub data: T,
-    /// HTTP status code.
-    pub status: u16,
+    /// HTTP status code. (Named so as not to hide a `status` field of the data, which the
+    /// response dereferences to.)
+    pub http_status: u16,
     /// The server's id for the request (`meta.request_id`, also sent as `X-Request-Id`); quote it
     /// to support.
     pub request_id: Option<String>,
@@ -35,7 +36,7 @@ impl<T> Response<T> {
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
         Response {
             data: f(self.data),
-            status: self.status,
+            http_status: self.http_status,
             request_id: self.request_id,
             rate_limit: self.rate_limit,
             etag: self.etag,
@@ -47,7 +48,7 @@ impl<T> Response<T> {
     pub(crate) fn from_parts(data: T, status: u16, headers: &HeaderMap) -> Self {
         Self {
             data,
-            status,
+            http_status: status,
             request_id: header(headers, "x-request-id"),
             rate_limit: RateLimit::from_headers(headers),
             etag: header(headers, ETAG.as_str()),

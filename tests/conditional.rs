@@ -132,7 +132,7 @@ async fn responses_expose_request_id_rate_limit_etag_and_location() {
         )
         .await
         .expect("created");
-    assert_eq!(created.status, 201);
+    assert_eq!(created.http_status, 201);
     assert_eq!(created.etag.as_deref(), Some(ETAG));
     assert_eq!(created.location.as_deref(), Some("/api/v1/webhooks/whk_9"));
     let rate = created.rate_limit.expect("rate limit");

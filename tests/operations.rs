@@ -272,7 +272,7 @@ async fn get_domain_zone_file() {
         .await
         .expect("zone file");
     mock.assert_async().await;
-    assert_eq!(response.status, 200);
+    assert_eq!(response.http_status, 200);
     assert_eq!(response.data, zone);
 }
 
@@ -454,7 +454,8 @@ async fn get_mailbox() {
         .if_none_match(ETAG)
         .await;
     let mailbox = finish(mock, result, &body, 200).await;
-    assert_eq!(mailbox.data.status, types::MailboxStatus::Active);
+    // The response dereferences to its data, whose own `status` stays reachable.
+    assert_eq!(mailbox.status, types::MailboxStatus::Active);
 }
 
 #[tokio::test]

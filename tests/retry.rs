@@ -227,7 +227,7 @@ async fn a_connection_reset_mid_response_is_retried() {
         .get_me()
         .await
         .expect("second attempt");
-    assert_eq!(me.status, 200);
+    assert_eq!(me.http_status, 200);
 }
 
 #[tokio::test]

@@ -71,7 +71,7 @@ pub async fn finish<T: Serialize>(
 ) -> Response<T> {
     mock.assert_async().await;
     let response = result.unwrap_or_else(|e| panic!("operation failed: {e}"));
-    assert_eq!(response.status, status);
+    assert_eq!(response.http_status, status);
     assert_same_json(&response.data, &body["data"]);
     assert_eq!(
         response.request_id.as_deref(),
