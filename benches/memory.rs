@@ -73,7 +73,10 @@ fn memory(c: &mut Criterion) {
         let count = runtime.block_on(walk(&client));
         assert_eq!(count, items);
         let peak = PEAK.load(Ordering::Relaxed) - baseline;
-        println!("peak heap above baseline while streaming {items} items: {} KiB", peak / 1024);
+        println!(
+            "peak heap above baseline while streaming {items} items: {} KiB",
+            peak / 1024
+        );
         group.bench_function(format!("{items}_items"), |b| {
             b.to_async(&runtime).iter(|| walk(&client))
         });

@@ -91,6 +91,25 @@ async fn unknown_values_inside_lists_are_kept() {
     );
 }
 
+#[tokio::test]
+async fn a_null_reference_decodes_as_none() {
+    let server = MockServer::start_async().await;
+    let mut body = fixture("get_shared_ses_limit_request");
+    body["data"]["pending_request"] = serde_json::Value::Null;
+    common::contract::check("get_shared_ses_limit_request", 200, &body);
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/providers/shared-amazon-ses-limit-request");
+            then.status(200).json_body(body);
+        })
+        .await;
+    let state = client(&server)
+        .get_shared_ses_limit_request()
+        .await
+        .expect("decodes");
+    assert!(state.pending_request.is_none());
+}
+
 fn error_body(code: &str, retryable: bool) -> serde_json::Value {
     json!({
         "ok": false,

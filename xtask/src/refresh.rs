@@ -1,0 +1,192 @@
+//! `cargo xtask refresh`: converts the vendor's document, reconciles it with `openapi.yaml`,
+//! reports the drift and writes the result (or, with `--check`, only reports).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use crate::convert::convert;
+use crate::emit::to_yaml;
+use crate::intentional::{Difference, Differences};
+use crate::reconcile::reconcile;
+use crate::report::DriftReport;
+use crate::value::{parse_json, parse_yaml};
+use crate::{Error, Result};
+
+/// Where the live API publishes its current document.
+pub const DEFAULT_SOURCE: &str = "https://app.sendmux.ai/api/v1/openapi.json";
+
+/// Where the upstream document is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Fetched over HTTP(S).
+    Url(String),
+    /// Read from a file.
+    File(PathBuf),
+}
+
+impl Source {
+    /// `http://…`/`https://…` is a URL, anything else a path.
+    pub fn from_arg(arg: &str) -> Self {
+        if arg.starts_with("https://") || arg.starts_with("http://") {
+            Self::Url(arg.to_owned())
+        } else {
+            Self::File(PathBuf::from(arg))
+        }
+    }
+
+    /// The document's text.
+    pub fn read(&self) -> Result<String> {
+        match self {
+            Self::File(path) => read(path),
+            Self::Url(url) => {
+                let fail = |message: String| Error::Fetch {
+                    url: url.clone(),
+                    message,
+                };
+                let mut response = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
+                response
+                    .body_mut()
+                    .read_to_string()
+                    .map_err(|e| fail(e.to_string()))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Url(url) => f.write_str(url),
+            Self::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// What a refresh found.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The reconciled document.
+    pub document: Value,
+    /// How it differs from the current spec.
+    pub report: DriftReport,
+    /// Listed differences that are real today.
+    pub kept: Vec<Difference>,
+    /// Listed differences that no longer differ: candidates for removal from the list.
+    pub stale: Vec<Difference>,
+}
+
+impl Outcome {
+    /// Exit status of the command: with `--check`, 1 when there is drift.
+    pub fn exit_code(&self, check: bool) -> u8 {
+        u8::from(check && !self.report.is_empty())
+    }
+}
+
+/// Converts `upstream` (OpenAPI 3.1), reconciles it with `ours` and compares.
+pub fn compare(ours: &Value, upstream: &Value, differences: &Differences) -> Result<Outcome> {
+    let converted = convert(upstream)?;
+    let reconciled = reconcile(ours, &converted, differences);
+    let report = DriftReport::between(ours, &reconciled.document);
+    let (kept, stale) = differences
+        .iter()
+        .cloned()
+        .partition(|d| reconciled.kept.contains(&d.pointer));
+    Ok(Outcome {
+        document: reconciled.document,
+        report,
+        kept,
+        stale,
+    })
+}
+
+/// [`compare`] on texts: `ours` is YAML, `upstream` JSON (or YAML).
+pub fn compare_texts(ours: &str, upstream: &str, differences: &Differences) -> Result<Outcome> {
+    let ours = parse_yaml(ours, "openapi.yaml")?;
+    let upstream = parse_json(upstream, "the upstream document").or_else(|json_error| {
+        parse_yaml(upstream, "the upstream document").map_err(|_| json_error)
+    })?;
+    compare(&ours, &upstream, differences)
+}
+
+/// Options of `cargo xtask refresh`.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The upstream document.
+    pub source: Source,
+    /// Our spec.
+    pub spec: PathBuf,
+    /// The intentional-differences list.
+    pub differences: PathBuf,
+    /// Report only; write nothing.
+    pub check: bool,
+}
+
+/// Runs a refresh, printing the report to `out`; returns the exit status.
+pub fn run(options: &Options, out: &mut dyn Write) -> Result<u8> {
+    let differences = Differences::load(&options.differences)?;
+    let upstream = options.source.read()?;
+    let ours = read(&options.spec)?;
+    let outcome = compare_texts(&ours, &upstream, &differences)?;
+    let spec = options.spec.display();
+    let print = |out: &mut dyn Write, text: String| -> Result<()> {
+        out.write_all(text.as_bytes())
+            .map_err(|source| Error::Write {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })
+    };
+    print(out, format!("Comparing {spec} with {}.\n", options.source))?;
+    print(out, outcome.report.to_string())?;
+    print(
+        out,
+        format!(
+            "{} intentional difference(s) kept (listed in {}).\n",
+            outcome.kept.len(),
+            options.differences.display()
+        ),
+    )?;
+    for stale in &outcome.stale {
+        print(
+            out,
+            format!(
+                "warning: {}:{}: {} no longer differs from upstream; remove it from the list\n",
+                options.differences.display(),
+                stale.line,
+                stale.pointer
+            ),
+        )?;
+    }
+    if options.check {
+        if !outcome.report.is_empty() {
+            print(
+                out,
+                format!("{spec} has drifted; run `cargo xtask refresh` and review.\n"),
+            )?;
+        }
+    } else if outcome.report.is_empty() {
+        print(out, format!("{spec} is up to date; nothing written.\n"))?;
+    } else {
+        let text = to_yaml(&outcome.document)?;
+        std::fs::write(&options.spec, text).map_err(|source| Error::Write {
+            path: options.spec.clone(),
+            source,
+        })?;
+        print(
+            out,
+            format!(
+                "Wrote {spec}; describe every `{}` before committing.\n",
+                crate::tables::MARKER
+            ),
+        )?;
+    }
+    Ok(outcome.exit_code(options.check))
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
