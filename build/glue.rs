@@ -359,10 +359,12 @@ fn into_future(op: &Op) -> TokenStream {
     let builder = builder_ident(&op.id);
     let id = &op.id;
     let data = data_type(op);
+    // The request's future is large; boxing it first means it is moved once, not at every
+    // layer that wraps it.
     let run = match op.success {
-        Success::Envelope { .. } => quote!(crate::call::json(#id, self.send())),
-        Success::Text => quote!(crate::call::text(#id, self.send())),
-        Success::Empty => quote!(crate::call::empty(#id, self.send())),
+        Success::Envelope { .. } => quote!(crate::call::json(#id, Box::pin(self.send()))),
+        Success::Text => quote!(crate::call::text(#id, Box::pin(self.send()))),
+        Success::Empty => quote!(crate::call::empty(#id, Box::pin(self.send()))),
     };
     quote! {
         impl<'a> ::std::future::IntoFuture for builder::#builder<'a> {
@@ -395,7 +397,7 @@ fn conditional(op: &Op) -> TokenStream {
                 self,
                 etag: impl ::std::convert::Into<::std::string::String>,
             ) -> crate::call::ConditionalFuture<'a, #data> {
-                crate::call::conditional(#id, self.if_none_match(etag.into()).send())
+                crate::call::conditional(#id, Box::pin(self.if_none_match(etag.into()).send()))
             }
         }
     }

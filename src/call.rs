@@ -128,11 +128,18 @@ pub(crate) fn record_answer(status: u16, headers: &HeaderMap) {
     let _ = CALL.try_with(|state| {
         let mut state = state.borrow_mut();
         state.status = Some(status);
-        state.headers = headers.clone();
+        // Only an error answer may need its headers again, when its body turns out not to be
+        // the error envelope; success answers keep theirs in the response.
+        if status >= 400 {
+            state.headers = headers.clone();
+        }
     });
     let span = tracing::Span::current();
     span.record("status", status);
-    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+    if let Some(id) = headers
+        .get(&crate::response::X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+    {
         span.record("request_id", id);
     }
 }
@@ -248,10 +255,9 @@ async fn traced<T>(
 }
 
 fn unwrap<E: Envelope>(value: ResponseValue<E>) -> Response<E::Data> {
-    let status = value.status().as_u16();
-    let headers = value.headers().clone();
+    let metadata = Response::from_parts((), value.status().as_u16(), value.headers());
     let parts = value.into_inner().into_parts();
-    let mut response = Response::from_parts(parts.data, status, &headers);
+    let mut response = metadata.map(|()| parts.data);
     response.request_id = Some(parts.request_id);
     response.pagination = parts.pagination;
     response

@@ -5,7 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
-use crate::response::{header, retry_after, RateLimit};
+use crate::response::{header, retry_after, RateLimit, X_REQUEST_ID};
 use crate::types::{ErrorCode, ErrorEnvelope};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -184,7 +184,7 @@ impl ApiError {
             doc_url: None,
             retryable: status == 429 || status >= 500,
             issues: Vec::new(),
-            request_id: header(headers, "x-request-id"),
+            request_id: header(headers, &X_REQUEST_ID),
             retry_after: retry_after(headers),
             rate_limit: RateLimit::from_headers(headers),
         }

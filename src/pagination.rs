@@ -7,6 +7,7 @@
 //! request in flight.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -49,7 +50,10 @@ struct Walk<'a, T> {
     /// A page that arrived ahead of being asked for.
     ready: Option<PageResult<T>>,
     next: Next,
-    seen: HashSet<String>,
+    /// Hashes of the cursors followed, to stop a server that leads back to one; hashes keep the
+    /// memory of a long walk small.
+    seen: HashSet<u64>,
+    hasher: RandomState,
     prefetch: bool,
 }
 
@@ -64,6 +68,7 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
             ready: None,
             next: Next::First,
             seen: HashSet::new(),
+            hasher: RandomState::new(),
             prefetch: true,
         }
     }
@@ -114,7 +119,7 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
         self.next = match (has_more, cursor) {
             (false, _) => Next::Done,
             (true, None) => Next::Failed(walk_error(&page, "has_more is true but no next_cursor")),
-            (true, Some(cursor)) if !self.seen.insert(cursor.clone()) => {
+            (true, Some(cursor)) if !self.seen.insert(self.hasher.hash_one(&cursor)) => {
                 Next::Failed(walk_error(&page, "the server repeated a cursor"))
             }
             (true, Some(cursor)) => Next::Cursor(cursor),

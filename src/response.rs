@@ -2,7 +2,13 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, ETAG, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, ETAG, LOCATION, RETRY_AFTER};
+
+/// The server's id for the request, equal to `meta.request_id`.
+pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// A successful response: `data` from the envelope plus what the server said about the request.
 #[derive(Clone, Debug)]
@@ -49,10 +55,10 @@ impl<T> Response<T> {
         Self {
             data,
             http_status: status,
-            request_id: header(headers, "x-request-id"),
+            request_id: header(headers, &X_REQUEST_ID),
             rate_limit: RateLimit::from_headers(headers),
-            etag: header(headers, ETAG.as_str()),
-            location: header(headers, LOCATION.as_str()),
+            etag: header(headers, &ETAG),
+            location: header(headers, &LOCATION),
             pagination: None,
         }
     }
@@ -90,11 +96,11 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the three headers; `None` unless all are present and well formed.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name: &str| header(headers, name)?.trim().parse::<u64>().ok();
+        let number = |name| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         Some(Self {
-            limit: u32::try_from(number("x-ratelimit-limit")?).ok()?,
-            remaining: u32::try_from(number("x-ratelimit-remaining")?).ok()?,
-            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number("x-ratelimit-reset")?))?,
+            limit: u32::try_from(number(&X_RATELIMIT_LIMIT)?).ok()?,
+            remaining: u32::try_from(number(&X_RATELIMIT_REMAINING)?).ok()?,
+            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number(&X_RATELIMIT_RESET)?))?,
         })
     }
 }
@@ -133,8 +139,8 @@ pub struct NotModified {
 impl NotModified {
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
         Self {
-            etag: header(headers, ETAG.as_str()),
-            request_id: header(headers, "x-request-id"),
+            etag: header(headers, &ETAG),
+            request_id: header(headers, &X_REQUEST_ID),
             rate_limit: RateLimit::from_headers(headers),
         }
     }
@@ -142,7 +148,7 @@ impl NotModified {
 
 /// How long the server asked to wait (`Retry-After`, in seconds or as an HTTP date).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = header(headers, RETRY_AFTER.as_str())?;
+    let value = header(headers, &RETRY_AFTER)?;
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
@@ -154,6 +160,6 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_owned)
 }

@@ -4,13 +4,13 @@
 
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use reqwest::header::HeaderMap;
-use reqwest::{StatusCode, Version};
+use bytes::Bytes;
+use http::response::Parts;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::call;
 use crate::client::State;
-use crate::error::Error;
+use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::response::RateLimit;
 use crate::retry::{assess_answer, assess_failure};
 
@@ -18,9 +18,7 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// A response whose body has been read.
 struct Answer {
-    status: StatusCode,
-    version: Version,
-    headers: HeaderMap,
+    parts: Parts,
     body: Bytes,
 }
 
@@ -47,22 +45,19 @@ pub(crate) async fn execute(
         }
         let outcome = match send(http, request, state.max_response_bytes).await {
             Ok(Received::Whole(answer)) => Ok(answer),
-            Ok(Received::TooLarge(status)) => {
-                call::fail_after_exchange(Error::ResponseTooLarge {
-                    status: status.as_u16(),
-                    limit: state.max_response_bytes,
-                });
-                return Ok(Answer::empty(status).into_response());
+            Ok(Received::Refused(parts, error)) => {
+                call::fail_after_exchange(error);
+                return Ok(Answer::empty(parts).into_response());
             }
             Err(error) => Err(error),
         };
         if let (Ok(answer), Some(pacer)) = (&outcome, &state.pacer) {
-            if let Some(rate) = RateLimit::from_headers(&answer.headers) {
+            if let Some(rate) = RateLimit::from_headers(&answer.parts.headers) {
                 pacer.observe(&rate);
             }
         }
         let verdict = match &outcome {
-            Ok(answer) => assess_answer(answer.status, &answer.headers, &answer.body),
+            Ok(answer) => assess_answer(answer.parts.status, &answer.parts.headers, &answer.body),
             Err(error) => assess_failure(error).map(|reason| (reason, None)),
         };
         let (Some(next), Some((reason, floor))) = (spare, verdict) else {
@@ -89,8 +84,9 @@ pub(crate) async fn execute(
 
 enum Received {
     Whole(Answer),
-    /// The body outgrew the limit; reading stopped there.
-    TooLarge(StatusCode),
+    /// The body could not be taken: too large (reading stopped at the limit), or unreadable in
+    /// a way reqwest does not report.
+    Refused(Parts, Error),
 }
 
 async fn send(
@@ -98,45 +94,48 @@ async fn send(
     request: reqwest::Request,
     limit: usize,
 ) -> reqwest::Result<Received> {
-    let mut response = http.execute(request).await?;
-    let status = response.status();
+    let response = http.execute(request).await?;
     let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
-    if response.content_length().is_some_and(too_large) {
-        return Ok(Received::TooLarge(status));
+    let declared_too_large = response.content_length().is_some_and(too_large);
+    let (parts, body) = http::Response::from(response).into_parts();
+    let too_large = || Error::ResponseTooLarge {
+        status: parts.status.as_u16(),
+        limit,
+    };
+    if declared_too_large {
+        let error = too_large();
+        return Ok(Received::Refused(parts, error));
     }
-    let version = response.version();
-    let headers = response.headers().clone();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            return Ok(Received::TooLarge(status));
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(Received::Whole(Answer {
+            parts,
+            body: collected.to_bytes(),
+        })),
+        Err(error) if error.is::<LengthLimitError>() => {
+            let error = too_large();
+            Ok(Received::Refused(parts, error))
         }
-        body.extend_from_slice(&chunk);
+        Err(error) => match error.downcast::<reqwest::Error>() {
+            Ok(error) => Err(*error),
+            Err(other) => {
+                let error = TransportError::new(TransportErrorKind::Interrupted, other).into();
+                Ok(Received::Refused(parts, error))
+            }
+        },
     }
-    Ok(Received::Whole(Answer {
-        status,
-        version,
-        headers,
-        body: body.freeze(),
-    }))
 }
 
 impl Answer {
-    fn empty(status: StatusCode) -> Self {
+    /// Keeps the status and headers of a response whose body was not taken.
+    fn empty(parts: Parts) -> Self {
         Self {
-            status,
-            version: Version::HTTP_11,
-            headers: HeaderMap::new(),
+            parts,
             body: Bytes::new(),
         }
     }
 
     /// Hands the buffered answer on as a response, for the generated code to decode.
     fn into_response(self) -> reqwest::Response {
-        let mut response = http::Response::new(self.body);
-        *response.status_mut() = self.status;
-        *response.version_mut() = self.version;
-        *response.headers_mut() = self.headers;
-        reqwest::Response::from(response)
+        reqwest::Response::from(http::Response::from_parts(self.parts, self.body))
     }
 }
