@@ -271,39 +271,36 @@ fn envelope_impls(ops: &[Op], components: &Components) -> Result<Vec<TokenStream
         } else {
             quote!(None)
         };
-        let constructor = if *paginated {
-            quote! {
-                /// A successful answer holding `data`, as the service would send it: the last
-                /// page unless [`Self::followed_by`] says otherwise.
-                pub fn of(data: #data) -> Self {
-                    Self {
-                        ok: true,
-                        data,
-                        meta: types::ResponseMeta { request_id: crate::testing::REQUEST_ID.to_owned() },
-                        pagination: types::CursorPagination { has_more: false, next_cursor: None },
+        let (pagination_start, followed_by) = if *paginated {
+            (
+                quote!(pagination: types::CursorPagination { has_more: false, next_cursor: None },),
+                quote! {
+                    /// Says another page follows, at `cursor`.
+                    pub fn followed_by(mut self, cursor: impl ::std::convert::Into<::std::string::String>) -> Self {
+                        self.pagination = types::CursorPagination {
+                            has_more: true,
+                            next_cursor: Some(cursor.into()),
+                        };
+                        self
                     }
-                }
-
-                /// Says another page follows, at `cursor`.
-                pub fn followed_by(mut self, cursor: impl ::std::convert::Into<::std::string::String>) -> Self {
-                    self.pagination = types::CursorPagination {
-                        has_more: true,
-                        next_cursor: Some(cursor.into()),
-                    };
-                    self
-                }
-            }
+                },
+            )
         } else {
-            quote! {
-                /// A successful answer holding `data`, as the service would send it.
-                pub fn of(data: #data) -> Self {
-                    Self {
-                        ok: true,
-                        data,
-                        meta: types::ResponseMeta { request_id: crate::testing::REQUEST_ID.to_owned() },
-                    }
+            (quote!(), quote!())
+        };
+        let constructor = quote! {
+            /// A successful answer holding `data`, as the service would send it (on lists: the
+            /// last page, unless `followed_by` says otherwise).
+            pub fn of(data: #data) -> Self {
+                Self {
+                    ok: true,
+                    data,
+                    meta: types::ResponseMeta { request_id: crate::testing::REQUEST_ID.to_owned() },
+                    #pagination_start
                 }
             }
+
+            #followed_by
         };
         impls.push(quote! {
             #[cfg(feature = "testing")]

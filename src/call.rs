@@ -169,14 +169,12 @@ pub(crate) fn conditional<'a, E>(
 where
     E: Envelope + Send + 'a,
 {
+    let call = json(operation, send);
     Box::pin(async move {
-        let (raw, state) = traced(operation, send).await;
-        match raw {
-            Ok(value) => Ok(Conditional::Modified(unwrap(value))),
-            Err(error) => match map_error(error, state).await {
-                Error::NotModified(not_modified) => Ok(Conditional::NotModified(*not_modified)),
-                other => Err(other),
-            },
+        match call.await {
+            Ok(response) => Ok(Conditional::Modified(response)),
+            Err(Error::NotModified(not_modified)) => Ok(Conditional::NotModified(*not_modified)),
+            Err(other) => Err(other),
         }
     })
 }
