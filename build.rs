@@ -42,6 +42,14 @@ fn run() -> Result<(), String> {
         .with_inner_type(quote!(crate::client::Shared))
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // Fields an update can remove: `x-sendmux-clearable` names the type of the value.
+    for (name, value_type) in clearable_schemas(&spec)? {
+        settings.with_replacement(
+            &name,
+            format!("crate::Clearable<{value_type}>"),
+            std::iter::empty(),
+        );
+    }
     for open in &enums {
         settings.with_replacement(
             &open.name,
@@ -74,16 +82,47 @@ fn run() -> Result<(), String> {
         write(&out.join("mock.rs"), &prettyplease::unparse(&mocks))?;
     }
     // For the contract tests, which compare each model's derived JSON Schema with the spec's.
+    let clearable: Vec<String> = clearable_schemas(&spec)?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     let models: Vec<&String> = spec
         .components
         .iter()
         .flat_map(|c| c.schemas.keys())
+        .filter(|name| !clearable.contains(name))
         .collect();
     let list = models
         .iter()
         .map(|m| format!("    {m},\n"))
         .collect::<String>();
     write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))
+}
+
+/// Component schemas marked `x-sendmux-clearable`, with the Rust type of their value.
+fn clearable_schemas(spec: &OpenAPI) -> Result<Vec<(String, String)>, String> {
+    let mut found = Vec::new();
+    for (name, schema) in spec.components.iter().flat_map(|c| &c.schemas) {
+        let Some(schema) = schema.as_item() else {
+            continue;
+        };
+        let Some(value) = schema.schema_data.extensions.get("x-sendmux-clearable") else {
+            continue;
+        };
+        let value_type = match value.as_str() {
+            Some("string") => "::std::string::String".to_owned(),
+            Some(other) if other.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                format!("{TYPES_PATH}::{other}")
+            }
+            _ => {
+                return Err(format!(
+                    "{name}: x-sendmux-clearable must be `string` or a schema name"
+                ))
+            }
+        };
+        found.push((name.clone(), value_type));
+    }
+    Ok(found)
 }
 
 fn write(path: &Path, content: &str) -> Result<(), String> {

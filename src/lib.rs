@@ -53,6 +53,24 @@
 //! # }
 //! ```
 //!
+//! # Updates
+//!
+//! In an update, a field left out (`None`) keeps its value. Fields the API lets you remove take
+//! a [`Clearable`]: `Some(Clearable::Set(value))` (or `Some(value.into())`) changes it and
+//! `Some(Clearable::Clear)` sends `null` to remove it.
+//!
+//! ```no_run
+//! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+//! use sendmux_management::{types, Clearable};
+//!
+//! let body = types::WebhookUpdateBody::builder()
+//!     .name(Some(Clearable::Clear))
+//!     .enabled(Some(true));
+//! client.update_webhook().public_id("whk_123").body(body).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Pagination
 //!
 //! The builder of every cursor-paginated list has `items()` and `pages()`, streams that follow
@@ -114,6 +132,7 @@
 #![warn(missing_docs)]
 
 mod call;
+mod clearable;
 mod client;
 mod envelope;
 mod error;
@@ -131,6 +150,7 @@ pub mod webhooks;
 pub mod testing;
 
 pub use call::{CallFuture, ConditionalFuture, WithOptions};
+pub use clearable::Clearable;
 pub use client::{
     install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,

@@ -78,7 +78,13 @@ fn spec_kind(schema: &Value) -> Kind {
         .as_str()
         .or(schema["allOf"][0]["$ref"].as_str())
     {
-        return Kind::Named(reference.rsplit('/').next().unwrap().to_owned());
+        let name = reference.rsplit('/').next().unwrap().to_owned();
+        // A clearable value is generated as `Clearable<T>`: its shape is that of T.
+        return match component(&name)["x-sendmux-clearable"].as_str() {
+            Some("string") => Kind::Types(BTreeSet::from(["string".to_owned()])),
+            Some(value) => Kind::Named(value.to_owned()),
+            None => Kind::Named(name),
+        };
     }
     let mut types = BTreeSet::new();
     if let Some(t) = schema["type"].as_str() {

@@ -6,7 +6,7 @@ mod common;
 use common::{client, finish, page_size, stub};
 use httpmock::Method::{DELETE, GET, PATCH, POST, PUT};
 use httpmock::MockServer;
-use sendmux_management::types;
+use sendmux_management::{types, Clearable};
 use serde_json::json;
 
 const ETAG: &str = "W/\"5f2c9e\"";
@@ -715,8 +715,13 @@ async fn get_provider() {
 #[tokio::test]
 async fn update_provider() {
     let server = MockServer::start_async().await;
-    let request = json!({"name": "Primary relay", "tracking_domain": "links.example.com", "quotas": {"per_hour": 1200}});
-    let expected = request.clone();
+    // `null` removes a value; a field left out keeps it.
+    let expected = json!({
+        "name": "Primary relay",
+        "from_name": "Billing",
+        "tracking_domain": null,
+        "quotas": {"per_hour": 1200, "per_day": null}
+    });
     let (mock, body) = stub(
         &server,
         PATCH,
@@ -726,11 +731,25 @@ async fn update_provider() {
         |w| w.header("if-match", ETAG).json_body(expected),
     )
     .await;
+    let quotas = types::ProviderUpdateBodyQuotas {
+        per_hour: Some(Clearable::Set(types::QuotaValue::Integer(
+            std::num::NonZeroU64::new(1200).unwrap(),
+        ))),
+        per_day: Some(Clearable::Clear),
+        per_minute: None,
+        per_second: None,
+    };
     let result = client(&server)
         .update_provider()
         .public_id("dprov_1")
         .if_match(ETAG)
-        .body(typed::<types::ProviderUpdateBody>(&request))
+        .body(
+            types::ProviderUpdateBody::builder()
+                .name(Some("Primary relay".parse().unwrap()))
+                .from_name(Some("Billing".into()))
+                .tracking_domain(Some(Clearable::Clear))
+                .quotas(Some(quotas)),
+        )
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -1008,8 +1027,7 @@ async fn get_webhook() {
 #[tokio::test]
 async fn update_webhook() {
     let server = MockServer::start_async().await;
-    let request = json!({"enabled": false, "name": "Paused hook", "event_types": ["sendmux.test"]});
-    let expected = request.clone();
+    let expected = json!({"enabled": false, "name": null, "event_types": ["sendmux.test"]});
     let (mock, body) = stub(
         &server,
         PATCH,
@@ -1023,7 +1041,12 @@ async fn update_webhook() {
         .update_webhook()
         .public_id("whk_1")
         .if_match(ETAG)
-        .body(typed::<types::WebhookUpdateBody>(&request))
+        .body(
+            types::WebhookUpdateBody::builder()
+                .enabled(Some(false))
+                .name(Some(Clearable::Clear))
+                .event_types(vec![types::WebhookEventType::SendmuxTest]),
+        )
         .await;
     finish(mock, result, &body, 200).await;
 }

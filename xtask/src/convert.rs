@@ -48,6 +48,7 @@ pub fn convert(upstream: &Value) -> Result<Value> {
         schemas,
         out: Mapping::new(),
         enums: Vec::new(),
+        update_bodies: BTreeSet::new(),
         parameters: Mapping::new(),
         headers: Mapping::new(),
         tags: Vec::new(),
@@ -67,6 +68,8 @@ struct Converter<'a> {
     out: Mapping,
     /// Named string enums with their values, in the order they were met.
     enums: Vec<(String, Vec<String>)>,
+    /// Schemas of PATCH bodies, whose optional nullable fields become clearable.
+    update_bodies: BTreeSet<String>,
     parameters: Mapping,
     headers: Mapping,
     tags: Vec<String>,
@@ -258,6 +261,13 @@ impl Converter<'_> {
                 pointer: &schema_ptr,
             };
             let mut converted = self.schema(&schema, at)?;
+            if ptr.ends_with("/patch/requestBody") {
+                let body_name = match get_str(&converted, "$ref") {
+                    Some(reference) => reference.rsplit('/').next().unwrap_or_default().to_owned(),
+                    None => name.clone(),
+                };
+                self.update_bodies.insert(body_name);
+            }
             if as_ref(&schema).is_none() && media.contains("json") {
                 // Inline bodies get a name so the generated builder type is stable and readable.
                 self.out.insert(s(&name), converted);
@@ -525,6 +535,16 @@ impl Converter<'_> {
             for (_, schema) in self.out.iter_mut() {
                 wrap_nullable_refs(schema, &nullable);
             }
+        }
+        let mut clearable = BTreeSet::new();
+        for name in &self.update_bodies {
+            if let Some(schema) = self.out.get_mut(name.as_str()) {
+                make_clearable(schema, &mut clearable);
+            }
+        }
+        for value in clearable {
+            let (name, schema) = clearable_schema(&value);
+            self.out.insert(s(&name), schema);
         }
         for (name, values) in &self.enums {
             if self.out.contains_key(name.as_str()) {
@@ -1096,4 +1116,72 @@ fn unsupported(pointer: &str, message: &str) -> Error {
         pointer: pointer.to_owned(),
         message: message.to_owned(),
     }
+}
+
+/// In an update, an optional field that accepts `null` can be left out (kept), set, or cleared
+/// with `null`: such fields refer to a `Clearable…` schema, which the client generates as
+/// `Clearable<T>` (see build.rs). Records the value types met in `clearable`.
+fn make_clearable(schema: &mut Value, clearable: &mut BTreeSet<String>) {
+    let required: Vec<String> = get(schema, "required")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    let Some(Value::Mapping(properties)) = schema.get_mut("properties") else {
+        return;
+    };
+    for (key, property) in properties.iter_mut() {
+        if key
+            .as_str()
+            .is_some_and(|k| required.iter().any(|r| r == k))
+        {
+            continue;
+        }
+        if get(property, "properties").is_some() {
+            make_clearable(property, clearable);
+            continue;
+        }
+        if get(property, "nullable") != Some(&Value::Bool(true)) {
+            continue;
+        }
+        let referenced = get(property, "allOf")
+            .and_then(Value::as_sequence)
+            .and_then(|members| members.first())
+            .and_then(|member| get_str(member, "$ref"))
+            .map(|r| r.rsplit('/').next().unwrap_or_default().to_owned());
+        *property = match (referenced, get_str(property, "type")) {
+            (Some(name), _) => {
+                clearable.insert(name.clone());
+                reference("schemas", &format!("Clearable{name}"))
+            }
+            (None, Some("string")) => {
+                clearable.insert("string".to_owned());
+                map([(
+                    "allOf",
+                    Value::Sequence(vec![reference("schemas", "ClearableString")]),
+                )])
+            }
+            _ => continue,
+        };
+    }
+}
+
+/// The `Clearable…` component for a value type (`string` or a schema name).
+fn clearable_schema(value: &str) -> (String, Value) {
+    if value == "string" {
+        let schema = map([
+            ("x-sendmux-clearable", s("string")),
+            ("type", s("string")),
+            ("nullable", Value::Bool(true)),
+        ]);
+        return ("ClearableString".to_owned(), schema);
+    }
+    let schema = map([
+        ("x-sendmux-clearable", s(value)),
+        ("allOf", Value::Sequence(vec![reference("schemas", value)])),
+        ("nullable", Value::Bool(true)),
+    ]);
+    (format!("Clearable{value}"), schema)
 }

@@ -519,3 +519,70 @@ fn constructs_without_a_rule_are_reported_with_their_place() {
         .remove("ApiError");
     assert!(xtask::convert::convert(&common::tree(&no_error_schema)).is_err());
 }
+
+#[test]
+fn optional_nullable_fields_of_updates_become_clearable() {
+    let mut op = get_op("managementUpdateMailbox", "ThingResponse");
+    op["requestBody"] = json!({"content": {"application/json": {"schema": {
+        "type": "object",
+        "properties": {
+            "display_name": {"type": ["string", "null"], "maxLength": 254},
+            "part": {"anyOf": [{"$ref": "#/components/schemas/Part"}, {"type": "null"}]},
+            "nested": {"type": "object", "properties": {"note": {"type": ["string", "null"]}}},
+            "kept": {"type": ["string", "null"]},
+            "plain": {"type": "string"}
+        },
+        "required": ["kept"]
+    }}}});
+    let doc = convert(&upstream(
+        json!({"/mailboxes/{id}": {"patch": op}}),
+        json!({
+            "Thing": {"type": "object", "properties": {}},
+            "ThingResponse": item_envelope("Thing"),
+            "Part": {"type": "object", "properties": {"x": {"type": "string"}}}
+        }),
+    ));
+    let body = schema(&doc, "UpdateMailboxBody");
+    let clearable_string = json!({"allOf": [{"$ref": "#/components/schemas/ClearableString"}]});
+    assert_eq!(body["properties"]["display_name"], clearable_string);
+    assert_eq!(
+        body["properties"]["nested"]["properties"]["note"],
+        clearable_string
+    );
+    assert_eq!(
+        body["properties"]["part"],
+        json!({"$ref": "#/components/schemas/ClearablePart"})
+    );
+    // A required field cannot be left out, so null there is just a value.
+    assert_eq!(
+        body["properties"]["kept"],
+        json!({"type": "string", "nullable": true})
+    );
+    assert_eq!(body["properties"]["plain"], json!({"type": "string"}));
+    assert_eq!(
+        schema(&doc, "ClearableString"),
+        &json!({"x-sendmux-clearable": "string", "type": "string", "nullable": true})
+    );
+    assert_eq!(
+        schema(&doc, "ClearablePart"),
+        &json!({"x-sendmux-clearable": "Part", "allOf": [{"$ref": "#/components/schemas/Part"}], "nullable": true})
+    );
+}
+
+#[test]
+fn fields_of_other_bodies_stay_as_they_are() {
+    let mut op = get_op("managementCreateMailbox", "ThingResponse");
+    op["requestBody"] = json!({"content": {"application/json": {"schema": {
+        "type": "object",
+        "properties": {"display_name": {"type": ["string", "null"]}}
+    }}}});
+    let doc = convert(&upstream(
+        json!({"/mailboxes": {"post": op}}),
+        json!({"Thing": {"type": "object", "properties": {}}, "ThingResponse": item_envelope("Thing")}),
+    ));
+    assert_eq!(
+        schema(&doc, "CreateMailboxBody")["properties"]["display_name"],
+        json!({"type": "string", "nullable": true})
+    );
+    assert!(schema(&doc, "ClearableString").is_null());
+}
