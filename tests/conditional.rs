@@ -81,14 +81,18 @@ async fn a_304_without_if_changed_is_reported_as_not_modified() {
 #[tokio::test]
 async fn a_stale_if_match_is_a_typed_conflict() {
     let server = MockServer::start_async().await;
+    let answer = json!({
+        "ok": false,
+        "error": {"code": "conflict", "message": "The webhook changed.", "retryable": false},
+        "meta": {"request_id": "req_409"}
+    });
+    common::contract::check("update_webhook", 409, &answer);
     let mock = server
         .mock_async(|when, then| {
             expect(when, PATCH, "/webhooks/whk_1").header("if-match", ETAG);
-            then.status(409).header("etag", "W/\"current\"").json_body(json!({
-                "ok": false,
-                "error": {"code": "conflict", "message": "The webhook changed.", "retryable": false},
-                "meta": {"request_id": "req_409"}
-            }));
+            then.status(409)
+                .header("etag", "W/\"current\"")
+                .json_body(answer);
         })
         .await;
     let error = client(&server)

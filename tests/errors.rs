@@ -138,14 +138,18 @@ async fn retry_after_as_an_http_date_is_understood() {
     let server = MockServer::start_async().await;
     let at = std::time::SystemTime::now() + std::time::Duration::from_secs(120);
     let date = httpdate::fmt_http_date(at);
+    let answer = json!({
+        "ok": false,
+        "error": {"code": "service_unavailable", "message": "Try later.", "retryable": true},
+        "meta": {"request_id": "req_503"}
+    });
+    common::contract::check("list_domains", 503, &answer);
     server
         .mock_async(|when, then| {
             expect(when, GET, "/domains");
-            then.status(503).header("retry-after", date).json_body(json!({
-                "ok": false,
-                "error": {"code": "service_unavailable", "message": "Try later.", "retryable": true},
-                "meta": {"request_id": "req_503"}
-            }));
+            then.status(503)
+                .header("retry-after", date)
+                .json_body(answer);
         })
         .await;
     let error = client(&server).list_domains().await.expect_err("fails");

@@ -172,14 +172,16 @@ async fn has_more_without_a_cursor_ends_the_walk_with_an_error() {
 async fn an_error_mid_walk_is_yielded_then_the_stream_ends() {
     let server = MockServer::start_async().await;
     serve(&server, None, page(&["a", "b"], Some("c2")), |w| w).await;
+    let answer = json!({
+        "ok": false,
+        "error": {"code": "insufficient_permissions", "message": "Needs logs.read.", "retryable": false},
+        "meta": {"request_id": "req_403"}
+    });
+    common::contract::check("list_email_logs", 403, &answer);
     server
         .mock_async(|when, then| {
             expect(when, GET, "/emails/logs").query_param("cursor", "c2");
-            then.status(403).json_body(json!({
-                "ok": false,
-                "error": {"code": "insufficient_permissions", "message": "Needs logs.read.", "retryable": false},
-                "meta": {"request_id": "req_403"}
-            }));
+            then.status(403).json_body(answer);
         })
         .await;
 

@@ -73,14 +73,18 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
                 .json_body(body);
         })
         .await;
+    let answer = serde_json::json!({
+        "ok": false,
+        "error": {"code": "not_found", "message": "No such domain.", "retryable": false},
+        "meta": {"request_id": "req_span_2"}
+    });
+    common::contract::check("get_domain", 404, &answer);
     server
         .mock_async(|when, then| {
             expect(when, GET, "/domains/mdom_missing");
-            then.status(404).header("x-request-id", "req_span_2").json_body(serde_json::json!({
-                "ok": false,
-                "error": {"code": "not_found", "message": "No such domain.", "retryable": false},
-                "meta": {"request_id": "req_span_2"}
-            }));
+            then.status(404)
+                .header("x-request-id", "req_span_2")
+                .json_body(answer);
         })
         .await;
     let flaky = server
