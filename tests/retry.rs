@@ -29,6 +29,16 @@ fn client_for(url: String, policy: RetryPolicy) -> Client {
         .expect("client")
 }
 
+/// Answers `GET /me` successfully, once the faults stubbed before it are used up.
+async fn answer_me(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/me");
+            then.status(200).json_body(fixture("get_me"));
+        })
+        .await
+}
+
 fn error_body(code: &str, retryable: bool) -> serde_json::Value {
     let body = json!({
         "ok": false,
@@ -51,12 +61,7 @@ async fn a_503_is_retried_no_sooner_than_retry_after() {
                 .up_to_n_times(1);
         })
         .await;
-    let healthy = server
-        .mock_async(|when, then| {
-            expect(when, GET, "/me");
-            then.status(200).json_body(fixture("get_me"));
-        })
-        .await;
+    let healthy = answer_me(&server).await;
     let started = Instant::now();
     client_for(server.base_url(), fast())
         .get_me()
@@ -83,12 +88,7 @@ async fn a_429_with_an_http_date_waits_until_that_date() {
                 .up_to_n_times(1);
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            expect(when, GET, "/me");
-            then.status(200).json_body(fixture("get_me"));
-        })
-        .await;
+    answer_me(&server).await;
     client_for(server.base_url(), fast())
         .get_me()
         .await
@@ -117,12 +117,7 @@ async fn a_429_without_retry_after_waits_for_the_window_reset() {
                 .up_to_n_times(1);
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            expect(when, GET, "/me");
-            then.status(200).json_body(fixture("get_me"));
-        })
-        .await;
+    answer_me(&server).await;
     client_for(server.base_url(), fast())
         .get_me()
         .await
@@ -182,12 +177,7 @@ async fn a_timeout_is_retried() {
                 .up_to_n_times(1);
         })
         .await;
-    server
-        .mock_async(|when, then| {
-            expect(when, GET, "/me");
-            then.status(200).json_body(fixture("get_me"));
-        })
-        .await;
+    answer_me(&server).await;
     client_for(server.base_url(), fast())
         .get_me()
         .await

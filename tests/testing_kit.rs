@@ -8,15 +8,19 @@ use sendmux_management::testing::{error, Method, MockApi, MockServerExt};
 use sendmux_management::types::{self, Domain, DomainPage, ErrorCode, MailboxEnvelope};
 use sendmux_management::{Error, RetryPolicy, TransportErrorKind};
 
+/// The answer body of `operation` in `tests/fixtures`, typed.
+fn fixture<T: serde::de::DeserializeOwned>(operation: &str) -> T {
+    let path = format!(
+        "{}/tests/fixtures/{operation}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn domain(id: &str) -> Domain {
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/get_domain.json"
-    ))
-    .unwrap();
-    let mut value: serde_json::Value = serde_json::from_str(&fixture).unwrap();
-    value["data"]["id"] = id.into();
-    serde_json::from_value(value["data"].take()).unwrap()
+    let mut domain = fixture::<types::DomainEnvelope>("get_domain").data;
+    domain.id = id.to_owned();
+    domain
 }
 
 #[tokio::test]
@@ -71,12 +75,7 @@ async fn scripted_rate_limits_and_outages_are_retried_through() {
         .rate_limited(Method::GET, "/mailboxes/mbx_1", Duration::ZERO, 1)
         .await;
     let down = api.unavailable(Method::GET, "/mailboxes/mbx_1", 1).await;
-    let fixture = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/get_mailbox.json"
-    ))
-    .unwrap();
-    let mailbox: MailboxEnvelope = serde_json::from_str(&fixture).unwrap();
+    let mailbox: MailboxEnvelope = fixture("get_mailbox");
     api.get_mailbox(|when, then| {
         when.public_id("mbx_1");
         then.ok(&mailbox);
@@ -106,14 +105,7 @@ async fn a_scripted_rate_limit_reaches_a_caller_that_does_not_retry() {
 #[tokio::test]
 async fn dropped_connections_are_retried_or_reported() {
     let api = MockApi::start().await;
-    let me: types::MeEnvelope = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/get_me.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let me: types::MeEnvelope = fixture("get_me");
     api.get_me(|_, then| {
         then.ok(&me);
     });
