@@ -177,12 +177,7 @@ async fn a_token_provider_is_asked_before_every_request() {
 #[tokio::test]
 async fn a_failing_token_provider_fails_the_request_before_it_leaves() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200);
-        })
-        .await;
+    let mock = common::any_request(&server).await;
     let client = Client::builder()
         .token_provider(|| async { Err("refresh token revoked".into()) })
         .base_url(server.base_url())

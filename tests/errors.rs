@@ -162,12 +162,7 @@ async fn retry_after_as_an_http_date_is_understood() {
 #[tokio::test]
 async fn a_missing_required_parameter_is_refused_before_sending() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.any_request();
-            then.status(200);
-        })
-        .await;
+    let mock = common::any_request(&server).await;
     let error = client(&server).get_domain().await.expect_err("no id");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
     mock.assert_calls_async(0).await;

@@ -29,6 +29,20 @@ fn client_for(url: String, policy: RetryPolicy) -> Client {
         .expect("client")
 }
 
+/// Answers every `GET /me` with `status` and `Retry-After: retry_after`.
+async fn failing_me<'a>(
+    server: &'a MockServer,
+    status: u16,
+    retry_after: &str,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/me");
+            then.status(status).header("retry-after", retry_after);
+        })
+        .await
+}
+
 /// Answers `GET /me` successfully, once the faults stubbed before it are used up.
 async fn answer_me(server: &MockServer) -> httpmock::Mock<'_> {
     server
@@ -150,12 +164,7 @@ async fn retryable_false_in_the_body_is_respected() {
 async fn each_retryable_status_is_retried_up_to_max_attempts() {
     for status in [429, 500, 502, 503, 504] {
         let server = MockServer::start_async().await;
-        let mock = server
-            .mock_async(|when, then| {
-                expect(when, GET, "/me");
-                then.status(status).header("retry-after", "0");
-            })
-            .await;
+        let mock = failing_me(&server, status, "0").await;
         let error = client_for(server.base_url(), fast().max_attempts(3))
             .get_me()
             .await
@@ -336,12 +345,7 @@ async fn patch_is_retried_only_when_asked() {
 #[tokio::test]
 async fn a_request_can_turn_retries_off() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            expect(when, GET, "/me");
-            then.status(503).header("retry-after", "0");
-        })
-        .await;
+    let mock = failing_me(&server, 503, "0").await;
     client_for(server.base_url(), fast())
         .get_me()
         .retry_policy(RetryPolicy::none())
@@ -353,12 +357,7 @@ async fn a_request_can_turn_retries_off() {
 #[tokio::test]
 async fn no_attempt_starts_after_the_deadline() {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            expect(when, GET, "/me");
-            then.status(503).header("retry-after", "30");
-        })
-        .await;
+    let mock = failing_me(&server, 503, "30").await;
     let error = client_for(
         server.base_url(),
         fast().deadline(Some(Duration::from_millis(300))),

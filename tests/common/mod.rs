@@ -124,6 +124,16 @@ fn same(a: &Value, b: &Value, at: String) -> Result<(), String> {
     }
 }
 
+/// A mock matching any request, for tests asserting that nothing was sent (`calls == 0`).
+pub async fn any_request(server: &MockServer) -> Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200);
+        })
+        .await
+}
+
 pub fn page_size(n: u64) -> std::num::NonZeroU64 {
     std::num::NonZeroU64::new(n).expect("non-zero")
 }
