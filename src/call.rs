@@ -8,12 +8,12 @@ use std::pin::Pin;
 
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, ETAG, LOCATION};
 use tracing::Instrument;
 
 use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
-use crate::response::{Conditional, NotModified, Response};
+use crate::response::{header, Conditional, NotModified, RateLimit, Response};
 use crate::retry::RetryPolicy;
 use crate::types::ErrorEnvelope;
 
@@ -31,10 +31,19 @@ tokio::task_local! {
     static CALL: RefCell<CallState>;
 }
 
+/// Kept small: the task-local is swapped in and out at every poll of the request.
 #[derive(Default)]
 struct CallState {
-    attempts: u32,
     status: Option<u16>,
+    /// Parsed once from the answer's headers, for the client's state and the response.
+    rate_limit: Option<RateLimit>,
+    /// Only failures fill this.
+    failure: Option<Box<Failure>>,
+}
+
+#[derive(Default)]
+struct Failure {
+    /// The headers of an error answer, in case its body is not the error envelope.
     headers: HeaderMap,
     /// The typed error behind a hook's `Error::Custom`, which can only carry a string.
     hook_error: Option<Error>,
@@ -42,23 +51,29 @@ struct CallState {
     deferred: Option<Error>,
 }
 
+impl CallState {
+    fn failure(&mut self) -> &mut Failure {
+        self.failure.get_or_insert_with(Box::default)
+    }
+}
+
 /// Fails a request from inside a hook, keeping the typed error for the call to return.
 pub(crate) fn hook_failure<E>(error: Error) -> RawError<E> {
     let message = error.to_string();
-    let _ = CALL.try_with(|state| state.borrow_mut().hook_error = Some(error));
+    let _ = CALL.try_with(|state| state.borrow_mut().failure().hook_error = Some(error));
     RawError::Custom(message)
 }
 
 /// Fails the call once the transport hands its answer over, keeping `error`: for failures found
 /// in `exec`, which can only return what reqwest returns.
 pub(crate) fn fail_after_exchange(error: Error) {
-    let _ = CALL.try_with(|state| state.borrow_mut().deferred = Some(error));
+    let _ = CALL.try_with(|state| state.borrow_mut().failure().deferred = Some(error));
 }
 
 /// The failure `fail_after_exchange` left, as the hook error that ends the call.
 pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
     let error = CALL
-        .try_with(|state| state.borrow_mut().deferred.take())
+        .try_with(|state| Some(state.borrow_mut().failure.as_mut()?.deferred.take()?))
         .ok()
         .flatten()?;
     Some(hook_failure(error))
@@ -66,7 +81,6 @@ pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
 
 /// Called as each attempt leaves.
 pub(crate) fn record_attempt(attempt: u32) {
-    let _ = CALL.try_with(|state| state.borrow_mut().attempts = attempt);
     tracing::Span::current().record("attempt", attempt);
 }
 
@@ -124,17 +138,21 @@ where
 }
 
 /// Called by the hooks when an answer arrives, before its body is read.
-pub(crate) fn record_answer(status: u16, headers: &HeaderMap) {
+pub(crate) fn record_answer(status: u16, headers: &HeaderMap, rate_limit: Option<RateLimit>) {
     let _ = CALL.try_with(|state| {
         let mut state = state.borrow_mut();
         state.status = Some(status);
+        state.rate_limit = rate_limit;
         // Only an error answer may need its headers again, when its body turns out not to be
         // the error envelope; success answers keep theirs in the response.
         if status >= 400 {
-            state.headers = headers.clone();
+            state.failure().headers = headers.clone();
         }
     });
     let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
     span.record("status", status);
     if let Some(id) = headers
         .get(&crate::response::X_REQUEST_ID)
@@ -155,7 +173,7 @@ where
     Box::pin(async move {
         let (raw, state) = traced(operation, send).await;
         match raw {
-            Ok(value) => Ok(unwrap(value)),
+            Ok(value) => Ok(unwrap(value, state.rate_limit)),
             Err(error) => Err(map_error(error, state).await),
         }
     })
@@ -252,16 +270,27 @@ async fn traced<T>(
         .await
 }
 
-fn unwrap<E: Envelope>(value: ResponseValue<E>) -> Response<E::Data> {
-    let metadata = Response::from_parts((), value.status().as_u16(), value.headers());
+fn unwrap<E: Envelope>(
+    value: ResponseValue<E>,
+    rate_limit: Option<RateLimit>,
+) -> Response<E::Data> {
+    let http_status = value.status().as_u16();
+    let etag = header(value.headers(), &ETAG);
+    let location = header(value.headers(), &LOCATION);
     let parts = value.into_inner().into_parts();
-    let mut response = metadata.map(|()| parts.data);
-    response.request_id = Some(parts.request_id);
-    response.pagination = parts.pagination;
-    response
+    Response {
+        data: parts.data,
+        http_status,
+        request_id: Some(parts.request_id),
+        rate_limit,
+        etag,
+        location,
+        pagination: parts.pagination,
+    }
 }
 
 async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
+    let failure = state.failure.map(|failure| *failure).unwrap_or_default();
     match error {
         RawError::ErrorResponse(value) => {
             let status = value.status().as_u16();
@@ -275,7 +304,7 @@ async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
         // Progenitor reports a body it could not decode without its status; the hooks saw it.
         RawError::InvalidResponsePayload(body, error) => match state.status {
             Some(status) if status >= 400 => {
-                api(ApiError::from_body(status, &state.headers, &body))
+                api(ApiError::from_body(status, &failure.headers, &body))
             }
             status => Error::Decode(Box::new(DecodeError::from_json(
                 status.unwrap_or_default(),
@@ -303,7 +332,7 @@ async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
         | RawError::ResponseBodyError(error)
         | RawError::InvalidUpgrade(error) => TransportError::from_reqwest(error).into(),
         RawError::InvalidRequest(message) => Error::InvalidRequest(message),
-        RawError::Custom(message) => state.hook_error.unwrap_or(Error::InvalidRequest(message)),
+        RawError::Custom(message) => failure.hook_error.unwrap_or(Error::InvalidRequest(message)),
     }
 }
 

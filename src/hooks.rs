@@ -3,7 +3,7 @@
 //! answer.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use reqwest::Method;
 
 use crate::call;
@@ -11,13 +11,12 @@ use crate::client::Shared;
 use crate::error::Error;
 use crate::generated::Client;
 use crate::operation;
-use crate::response::RateLimit;
+use crate::response::{RateLimit, IDEMPOTENCY_KEY};
 use crate::send;
 
 /// Progenitor adds an `api-version` header carrying the spec's `info.version`; the Sendmux API
 /// does not use it, so it is removed rather than leaked on every request.
-const GENERATOR_VERSION_HEADER: &str = "api-version";
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const GENERATOR_VERSION_HEADER: HeaderName = HeaderName::from_static("api-version");
 
 impl ClientHooks<Shared> for Client {
     async fn pre<E>(
@@ -26,7 +25,7 @@ impl ClientHooks<Shared> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let state = &self.inner().0;
-        request.headers_mut().remove(GENERATOR_VERSION_HEADER);
+        request.headers_mut().remove(&GENERATOR_VERSION_HEADER);
         if let Some(op) = operation::find(info.operation_id) {
             if !op.path_matches(request.url().path(), &state.base_path) {
                 return Err(call::hook_failure(Error::InvalidRequest(format!(
@@ -38,7 +37,7 @@ impl ClientHooks<Shared> for Client {
             // attempt carries the same one and the server can recognise a repeat.
             if op.idempotency_key
                 && request.method() == Method::POST
-                && !request.headers().contains_key(IDEMPOTENCY_KEY)
+                && !request.headers().contains_key(&IDEMPOTENCY_KEY)
             {
                 let key = uuid::Uuid::new_v4().to_string();
                 if let Ok(value) = HeaderValue::from_str(&key) {
@@ -72,10 +71,11 @@ impl ClientHooks<Shared> for Client {
             return Err(failure);
         }
         if let Ok(response) = result {
-            if let Some(rate_limit) = RateLimit::from_headers(response.headers()) {
+            let rate_limit = RateLimit::from_headers(response.headers());
+            if let Some(rate_limit) = rate_limit {
                 self.inner().0.record_rate_limit(rate_limit);
             }
-            call::record_answer(response.status().as_u16(), response.headers());
+            call::record_answer(response.status().as_u16(), response.headers(), rate_limit);
         }
         Ok(())
     }

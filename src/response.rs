@@ -6,6 +6,8 @@ use reqwest::header::{HeaderMap, HeaderName, ETAG, LOCATION, RETRY_AFTER};
 
 /// The server's id for the request, equal to `meta.request_id`.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Lets the server recognise a repeated create; one key per logical request.
+pub(crate) const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
@@ -96,7 +98,10 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the three headers; `None` unless all are present and well formed.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let number = |name| {
+            let digits = std::str::from_utf8(headers.get(name)?.as_bytes().trim_ascii()).ok()?;
+            digits.parse::<u64>().ok()
+        };
         Some(Self {
             limit: u32::try_from(number(&X_RATELIMIT_LIMIT)?).ok()?,
             remaining: u32::try_from(number(&X_RATELIMIT_REMAINING)?).ok()?,

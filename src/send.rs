@@ -7,19 +7,26 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::response::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use reqwest::ResponseBuilderExt;
 
 use crate::call;
 use crate::client::State;
 use crate::error::{Error, TransportError, TransportErrorKind};
-use crate::response::RateLimit;
+use crate::response::{RateLimit, IDEMPOTENCY_KEY};
 use crate::retry::{assess_answer, assess_failure};
-
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// A response whose body has been read.
 struct Answer {
     parts: Parts,
     body: Bytes,
+}
+
+/// Carries the request's URL over to the response rebuilt from `parts`; without it reqwest
+/// parses a placeholder URL for every response, and errors would name that one.
+fn keep_url(parts: &mut Parts, url: reqwest::Url) {
+    if let Ok(tagged) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(tagged.into_parts().0.extensions);
+    }
 }
 
 pub(crate) async fn execute(
@@ -30,7 +37,7 @@ pub(crate) async fn execute(
     let policy = call::retry_policy().unwrap_or_else(|| state.retry.clone());
     let may_repeat = policy.may_repeat(
         request.method(),
-        request.headers().contains_key(IDEMPOTENCY_KEY),
+        request.headers().contains_key(&IDEMPOTENCY_KEY),
     );
     let started = Instant::now();
     let mut request = request;
@@ -41,7 +48,7 @@ pub(crate) async fn execute(
             .flatten();
         call::record_attempt(attempt);
         if let Some(pacer) = &state.pacer {
-            pacer.acquire().await;
+            Box::pin(pacer.acquire()).await;
         }
         let outcome = match send(http, request, state.max_response_bytes).await {
             Ok(Received::Whole(answer)) => Ok(answer),
@@ -76,7 +83,7 @@ pub(crate) async fn execute(
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
             "retrying request"
         );
-        tokio::time::sleep(delay).await;
+        Box::pin(tokio::time::sleep(delay)).await;
         request = next;
         attempt += 1;
     }
@@ -97,7 +104,9 @@ async fn send(
     let response = http.execute(request).await?;
     let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
     let declared_too_large = response.content_length().is_some_and(too_large);
-    let (parts, body) = http::Response::from(response).into_parts();
+    let url = response.url().clone();
+    let (mut parts, body) = http::Response::from(response).into_parts();
+    keep_url(&mut parts, url);
     let too_large = || Error::ResponseTooLarge {
         status: parts.status.as_u16(),
         limit,
