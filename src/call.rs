@@ -73,7 +73,7 @@ pub(crate) fn fail_after_exchange(error: Error) {
 /// The failure `fail_after_exchange` left, as the hook error that ends the call.
 pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
     let error = CALL
-        .try_with(|state| Some(state.borrow_mut().failure.as_mut()?.deferred.take()?))
+        .try_with(|state| state.borrow_mut().failure.as_mut()?.deferred.take())
         .ok()
         .flatten()?;
     Some(hook_failure(error))
