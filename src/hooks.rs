@@ -54,12 +54,13 @@ impl ClientHooks<Shared> for Client {
         Ok(())
     }
 
-    async fn exec(
+    // The retry loop's future is returned as is rather than wrapped in another state machine.
+    fn exec(
         &self,
         request: reqwest::Request,
         _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        send::execute(&self.inner().0, self.client(), request).await
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+        send::execute(&self.inner().0, self.client(), request)
     }
 
     async fn post<E>(
