@@ -1,14 +1,29 @@
 //! A loopback HTTP server for benchmarks: serves pages of `/emails/logs` after a fixed delay.
 //!
-//! Blocking threads and `std::thread::sleep` keep the injected latency close to what is asked,
-//! so the floor of a walk is simply pages × latency.
+//! The latency is injected with [`wait`], which sleeps most of the time and spins the rest: the
+//! kernel's timer slack alone would add a tenth of a millisecond to each 5 ms, and that belongs
+//! to neither the client nor the floor.
 
 // Each bench uses part of this module.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How much of a wait is spun rather than slept: more than a sleep overshoots here.
+const SPIN: Duration = Duration::from_micros(400);
+
+/// Waits `duration` precisely: a plain sleep to just short of the deadline, then spinning.
+pub fn wait(duration: Duration) {
+    let deadline = Instant::now() + duration;
+    if let Some(sleep) = duration.checked_sub(SPIN) {
+        std::thread::sleep(sleep);
+    }
+    while Instant::now() < deadline {
+        std::hint::spin_loop();
+    }
+}
 
 /// The body of page `index` (0-based) out of `pages`, each with `per_page` items.
 pub fn page_body(index: usize, pages: usize, per_page: usize) -> String {
@@ -67,7 +82,7 @@ fn serve(stream: std::net::TcpStream, bodies: &[String], latency: Duration) {
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(0);
-        std::thread::sleep(latency);
+        wait(latency);
         let body = &bodies[index.min(bodies.len() - 1)];
         let head = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-request-id: req_bench\r\n\r\n",
