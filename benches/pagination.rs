@@ -3,8 +3,11 @@
 //! decoding each page as `serde_json::Value`, and the fastest any client could be, which decodes
 //! nothing and finds the next cursor by searching the bytes. Between that one and the floor is
 //! the cost of the transport itself.
-//! A second group adds 2 ms of work per page on the consumer's side, where prefetching the next
-//! page hides that work behind the server's latency.
+//!
+//! The main group runs on a current-thread runtime. A second group repeats the fastest loop and
+//! ours on the multi-thread runtime, where every request also crosses between threads: that cost
+//! belongs to the runtime and is paid by any client alike. A third group adds 2 ms of work per
+//! page on the consumer's side, where prefetching hides that work behind the server's latency.
 
 mod support;
 
@@ -14,6 +17,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures::{StreamExt, TryStreamExt};
 use sendmux_management::Client;
+use tokio::runtime::{Builder, Runtime};
 
 const PAGES: usize = 1_000;
 const PER_PAGE: usize = 50;
@@ -21,14 +25,18 @@ const LATENCY: Duration = Duration::from_millis(5);
 const WORK: Duration = Duration::from_millis(2);
 
 fn walk(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let current_thread = Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let multi_thread = Runtime::new().expect("runtime");
     let base_url = support::start(PAGES, PER_PAGE, LATENCY);
     let client = Client::builder()
         .api_key("smx_root_bench")
         .base_url(base_url.clone())
         .build()
         .expect("client");
-    let page_size = NonZeroU64::new(PER_PAGE as u64).unwrap();
+    let http = reqwest::Client::new();
 
     let mut group = c.benchmark_group("walk_1000_pages_5ms");
     group.sample_size(10);
@@ -40,65 +48,34 @@ fn walk(c: &mut Criterion) {
             }
         })
     });
-    let http = reqwest::Client::new();
-    group.bench_function("raw_reqwest_loop", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let mut cursor: Option<String> = None;
-            let mut count = 0;
-            loop {
-                let mut url = format!("{base_url}/emails/logs?limit={PER_PAGE}");
-                if let Some(cursor) = &cursor {
-                    url.push_str("&cursor=");
-                    url.push_str(cursor);
-                }
-                let page: serde_json::Value =
-                    http.get(url).send().await.unwrap().json().await.unwrap();
-                count += page["data"].as_array().unwrap().len();
-                match page["pagination"]["next_cursor"].as_str() {
-                    Some(next) => cursor = Some(next.to_owned()),
-                    None => break,
-                }
-            }
-            assert_eq!(count, PAGES * PER_PAGE);
-        })
-    });
     group.bench_function("bytes_only_reqwest_loop", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let mut url = format!("{base_url}/emails/logs?limit={PER_PAGE}");
-            let mut pages = 0;
-            loop {
-                let body = http.get(&url).send().await.unwrap().bytes().await.unwrap();
-                pages += 1;
-                match next_cursor(&body) {
-                    Some(cursor) => {
-                        url = format!("{base_url}/emails/logs?limit={PER_PAGE}&cursor={cursor}")
-                    }
-                    None => break,
-                }
-            }
-            assert_eq!(pages, PAGES);
-        })
+        b.to_async(&current_thread)
+            .iter(|| bytes_only_walk(&http, &base_url))
     });
-    for prefetch in [true, false] {
-        let name = if prefetch {
-            "items_prefetch"
-        } else {
-            "items_no_prefetch"
-        };
-        group.bench_function(name, |b| {
-            b.to_async(&runtime).iter(|| async {
-                let count = client
-                    .list_email_logs()
-                    .limit(page_size)
-                    .items()
-                    .prefetch(prefetch)
-                    .try_fold(0usize, |n, _| async move { Ok(n + 1) })
-                    .await
-                    .expect("walk");
-                assert_eq!(count, PAGES * PER_PAGE);
-            })
-        });
-    }
+    group.bench_function("value_reqwest_loop", |b| {
+        b.to_async(&current_thread)
+            .iter(|| value_walk(&http, &base_url))
+    });
+    group.bench_function("items_prefetch", |b| {
+        b.to_async(&current_thread)
+            .iter(|| items_walk(&client, true))
+    });
+    group.bench_function("items_no_prefetch", |b| {
+        b.to_async(&current_thread)
+            .iter(|| items_walk(&client, false))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("walk_1000_pages_5ms_multi_thread_runtime");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(60));
+    group.bench_function("bytes_only_reqwest_loop", |b| {
+        b.to_async(&multi_thread)
+            .iter(|| bytes_only_walk(&http, &base_url))
+    });
+    group.bench_function("items_prefetch", |b| {
+        b.to_async(&multi_thread).iter(|| items_walk(&client, true))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("walk_1000_pages_5ms_with_2ms_work_per_page");
@@ -111,10 +88,10 @@ fn walk(c: &mut Criterion) {
             "pages_no_prefetch"
         };
         group.bench_function(name, |b| {
-            b.to_async(&runtime).iter(|| async {
+            b.to_async(&current_thread).iter(|| async {
                 let mut pages = client
                     .list_email_logs()
-                    .limit(page_size)
+                    .limit(page_size())
                     .pages()
                     .prefetch(prefetch);
                 while let Some(page) = pages.next().await {
@@ -125,6 +102,57 @@ fn walk(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+fn page_size() -> NonZeroU64 {
+    NonZeroU64::new(PER_PAGE as u64).expect("non-zero")
+}
+
+/// Every item through the client's stream.
+async fn items_walk(client: &Client, prefetch: bool) {
+    let count = client
+        .list_email_logs()
+        .limit(page_size())
+        .items()
+        .prefetch(prefetch)
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .expect("walk");
+    assert_eq!(count, PAGES * PER_PAGE);
+}
+
+/// The fastest walk there can be: no decoding, the cursor found by searching the bytes.
+async fn bytes_only_walk(http: &reqwest::Client, base_url: &str) {
+    let mut url = format!("{base_url}/emails/logs?limit={PER_PAGE}");
+    let mut pages = 0;
+    loop {
+        let body = http.get(&url).send().await.unwrap().bytes().await.unwrap();
+        pages += 1;
+        match next_cursor(&body) {
+            Some(cursor) => {
+                url = format!("{base_url}/emails/logs?limit={PER_PAGE}&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, PAGES);
+}
+
+/// A hand-written walk decoding each page as `serde_json::Value`.
+async fn value_walk(http: &reqwest::Client, base_url: &str) {
+    let mut url = format!("{base_url}/emails/logs?limit={PER_PAGE}");
+    let mut count = 0;
+    loop {
+        let page: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        count += page["data"].as_array().unwrap().len();
+        match page["pagination"]["next_cursor"].as_str() {
+            Some(cursor) => {
+                url = format!("{base_url}/emails/logs?limit={PER_PAGE}&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(count, PAGES * PER_PAGE);
 }
 
 /// The value of `"next_cursor"` in a page, found without parsing the JSON.

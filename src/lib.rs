@@ -138,6 +138,7 @@ mod envelope;
 mod error;
 mod generated;
 mod hooks;
+mod lookahead;
 mod operation;
 mod pacer;
 mod pagination;

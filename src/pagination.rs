@@ -2,19 +2,23 @@
 //!
 //! A walk asks for the next page as soon as the current one arrives (unless prefetching is
 //! turned off), and never holds more than that one page ahead: memory stays flat however long
-//! the list. Nothing is spawned: requests progress while the stream is polled (the connection
-//! itself is driven in the background by the HTTP client), and dropping the stream drops the
-//! request in flight.
+//! the list. When the consumer is already waiting, "arrives" means as soon as the raw body is
+//! in, before it is decoded (see `lookahead`). Nothing is spawned: requests progress while the
+//! stream is polled (the connection itself is driven in the background by the HTTP client), and
+//! dropping the stream drops the requests in flight.
 
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::future::MaybeDone;
 use futures::Stream;
 
 use crate::call::CallFuture;
 use crate::error::{DecodeError, Error};
+use crate::lookahead::Tap;
 use crate::response::Response;
 
 /// A request builder of a cursor-paginated list. Implemented by generated code for every list
@@ -43,10 +47,20 @@ enum Next {
     Failed(Error),
 }
 
+/// A page request in flight, with the tap through which it may tell its successor's cursor
+/// before it is decoded.
+struct Fetching<'a, T> {
+    page: MaybeDone<CallFuture<'a, Vec<T>>>,
+    tap: Tap,
+}
+
 /// The walk shared by [`Pages`] and [`Items`].
 struct Walk<'a, T> {
     fetch: Fetch<'a, T>,
-    in_flight: Option<CallFuture<'a, Vec<T>>>,
+    in_flight: Option<Fetching<'a, T>>,
+    /// The page after the one in flight, requested with the cursor read from the raw body;
+    /// kept only if the decoded page confirms that cursor.
+    ahead: Option<(String, Fetching<'a, T>)>,
     /// A page that arrived ahead of being asked for.
     ready: Option<PageResult<T>>,
     next: Next,
@@ -55,6 +69,9 @@ struct Walk<'a, T> {
     seen: HashSet<u64>,
     hasher: RandomState,
     prefetch: bool,
+    /// Whether the consumer is waiting for the page in flight: only then may the page after it
+    /// be requested early, which keeps the walk at most one page ahead of the consumer.
+    waiting: bool,
 }
 
 impl<'a, T: Send + 'a> Walk<'a, T> {
@@ -65,12 +82,28 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
                 None => builder.clone().fetch(),
             }),
             in_flight: None,
+            ahead: None,
             ready: None,
             next: Next::First,
             seen: HashSet::new(),
             hasher: RandomState::new(),
             prefetch: true,
+            waiting: false,
         }
+    }
+
+    /// Sends the request for the page at `cursor`, polling it once so that it leaves now rather
+    /// than when the caller next asks.
+    fn launch(&mut self, cursor: Option<String>, cx: &mut Context<'_>) -> Fetching<'a, T> {
+        let tap = Tap::default();
+        let page: CallFuture<'a, Vec<T>> = Box::pin(tap.listen((self.fetch)(cursor)));
+        let mut fetching = Fetching {
+            page: MaybeDone::Future(page),
+            tap,
+        };
+        // A page done at once keeps its outcome in `MaybeDone` until it is read.
+        let _ = Pin::new(&mut fetching.page).poll(cx);
+        fetching
     }
 
     /// Sends the request for the next page if none is in flight or waiting.
@@ -86,24 +119,49 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
                 return;
             }
         };
-        self.in_flight = Some((self.fetch)(cursor));
-        // Poll once so the request leaves now rather than when the caller next asks.
+        let fetching = self.launch(cursor, cx);
+        self.in_flight = Some(fetching);
         self.drive(cx);
     }
 
     /// Lets the request in flight progress; keeps its outcome in `ready`.
     fn drive(&mut self, cx: &mut Context<'_>) {
-        let Some(fetch) = self.in_flight.as_mut() else {
+        let may_run_ahead = self.may_run_ahead();
+        let Some(fetching) = self.in_flight.as_mut() else {
             return;
         };
-        if let Poll::Ready(result) = fetch.as_mut().poll(cx) {
-            self.in_flight = None;
-            self.ready = Some(self.read(result));
+        if Pin::new(&mut fetching.page).poll(cx).is_pending() {
+            let early = may_run_ahead.then(|| fetching.tap.take()).flatten();
+            if let Some(cursor) = early {
+                self.run_ahead(cursor, cx);
+            }
+            return;
         }
+        let outcome = Pin::new(&mut fetching.page).take_output();
+        self.in_flight = None;
+        if let Some(outcome) = outcome {
+            self.ready = Some(self.read(outcome));
+        }
+    }
+
+    fn may_run_ahead(&self) -> bool {
+        self.prefetch && self.waiting && self.ahead.is_none() && self.ready.is_none()
+    }
+
+    /// Requests the page at `cursor`, read from the raw body of the page in flight.
+    fn run_ahead(&mut self, cursor: String, cx: &mut Context<'_>) {
+        if self.seen.contains(&self.hasher.hash_one(&cursor)) {
+            // Decoding the page will stop the walk; nothing to ask for.
+            return;
+        }
+        let fetching = self.launch(Some(cursor.clone()), cx);
+        self.ahead = Some((cursor, fetching));
     }
 
     /// Learns from a page where the walk goes next.
     fn read(&mut self, result: PageResult<T>) -> PageResult<T> {
+        // Dropped below (cancelling it) unless the page confirms its cursor.
+        let ahead = self.ahead.take();
         let page = match result {
             Ok(page) => page,
             Err(error) => {
@@ -124,6 +182,12 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
             }
             (true, Some(cursor)) => Next::Cursor(cursor),
         };
+        if let (Next::Cursor(cursor), Some((early, fetching))) = (&self.next, ahead) {
+            if *cursor == early {
+                self.in_flight = Some(fetching);
+                self.next = Next::Pending;
+            }
+        }
         Ok(page)
     }
 
@@ -182,7 +246,10 @@ impl<'a, T: Send + 'a> Stream for Pages<'a, T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let walk = &mut self.get_mut().walk;
+        walk.waiting = true;
         let page = std::task::ready!(walk.poll_page(cx));
+        // From here the consumer holds this page until it asks again.
+        walk.waiting = false;
         if walk.prefetch && matches!(page, Some(Ok(_))) {
             walk.start(cx);
         }
@@ -202,8 +269,12 @@ pub struct Items<'a, T> {
 
 impl<'a, T: Send + 'a> Items<'a, T> {
     pub(crate) fn new<B: CursorList<Item = T> + 'a>(builder: B) -> Self {
+        Self::over(Walk::new(builder))
+    }
+
+    fn over(walk: Walk<'a, T>) -> Self {
         Self {
-            walk: Walk::new(builder),
+            walk,
             buffer: VecDeque::new(),
             remaining: None,
         }
@@ -231,6 +302,7 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
             if this.remaining == Some(0) {
                 // Dropping a request in flight cancels it.
                 this.walk.in_flight = None;
+                this.walk.ahead = None;
                 this.walk.ready = None;
                 return Poll::Ready(None);
             }
@@ -238,14 +310,19 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
                 if let Some(remaining) = this.remaining.as_mut() {
                     *remaining -= 1;
                 }
+                this.walk.waiting = false;
                 this.walk.drive(cx);
                 return Poll::Ready(Some(Ok(item)));
             }
+            // With a cap, the next page may not be wanted: it is only asked for once the items
+            // of this one are counted.
+            this.walk.waiting = this.remaining.is_none();
             match this.walk.poll_page(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
                 Poll::Ready(Some(Ok(page))) => {
+                    this.walk.waiting = false;
                     this.buffer.extend(page.data);
                     let wanted = this.remaining.is_none_or(|r| r > this.buffer.len() as u64);
                     if !wanted {
@@ -256,5 +333,209 @@ impl<'a, T: Send + 'a> Stream for Items<'a, T> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures::{StreamExt, TryStreamExt};
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+    use crate::response::Pagination;
+
+    /// One page of a fake list: its items, the cursor it names, and the cursor its raw body
+    /// tells the transport (normally the same).
+    struct FakePage {
+        items: Vec<u32>,
+        next: Option<&'static str>,
+        told: Option<&'static str>,
+    }
+
+    type Log = Arc<Mutex<Vec<String>>>;
+
+    /// A walk over `pages`, keyed by the cursor that asks for them ("first" for none). Each
+    /// request waits once for the network, then behaves like the transport: offers the raw
+    /// body's cursor and yields, then returns the decoded page.
+    fn walk(pages: Vec<(&'static str, FakePage)>, log: &Log) -> Walk<'static, u32> {
+        let pages = Arc::new(pages);
+        let log = log.clone();
+        let mut walk = Walk::new(Unused);
+        walk.fetch = Box::new(move |cursor| {
+            let key = cursor.unwrap_or_else(|| "first".to_owned());
+            let (pages, log) = (pages.clone(), log.clone());
+            Box::pin(async move {
+                let page = &pages
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .expect("known cursor")
+                    .1;
+                log.lock().unwrap().push(format!("request {key}"));
+                tokio::task::yield_now().await;
+                if let Some(told) = page.told {
+                    let body = format!(
+                        r#"{{"data":[],"pagination":{{"has_more":true,"next_cursor":"{told}"}}}}"#
+                    );
+                    if crate::lookahead::offer(body.as_bytes()) {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                log.lock().unwrap().push(format!("decoded {key}"));
+                let mut response = Response::from_parts(page.items.clone(), 200, &HeaderMap::new());
+                response.pagination = Some(Pagination {
+                    has_more: page.next.is_some(),
+                    next_cursor: page.next.map(str::to_owned),
+                });
+                Ok(response)
+            })
+        });
+        walk
+    }
+
+    #[derive(Clone)]
+    struct Unused;
+
+    impl CursorList for Unused {
+        type Item = u32;
+        fn with_cursor(self, _: String) -> Self {
+            self
+        }
+        fn fetch<'f>(self) -> CallFuture<'f, Vec<u32>> {
+            unreachable!("the tests replace the fetch function")
+        }
+    }
+
+    fn two_pages(told: &'static str) -> Vec<(&'static str, FakePage)> {
+        vec![
+            (
+                "first",
+                FakePage {
+                    items: vec![1, 2],
+                    next: Some("c2"),
+                    told: Some(told),
+                },
+            ),
+            (
+                "c2",
+                FakePage {
+                    items: vec![3],
+                    next: None,
+                    told: None,
+                },
+            ),
+            (
+                "wrong",
+                FakePage {
+                    items: vec![99],
+                    next: None,
+                    told: None,
+                },
+            ),
+        ]
+    }
+
+    fn entries(log: &Log) -> Vec<String> {
+        log.lock().unwrap().clone()
+    }
+
+    #[tokio::test]
+    async fn the_next_page_is_requested_before_the_current_one_is_decoded() {
+        let log = Log::default();
+        let pages = Pages {
+            walk: walk(two_pages("c2"), &log),
+        };
+        let items: Vec<Vec<u32>> = pages.map_ok(|page| page.data).try_collect().await.unwrap();
+        assert_eq!(items, [vec![1, 2], vec![3]]);
+        assert_eq!(
+            entries(&log),
+            ["request first", "request c2", "decoded first", "decoded c2"]
+        );
+    }
+
+    #[tokio::test]
+    async fn without_prefetch_the_next_page_waits_for_the_consumer() {
+        let log = Log::default();
+        let pages = Pages {
+            walk: walk(two_pages("c2"), &log),
+        }
+        .prefetch(false);
+        let items: Vec<Vec<u32>> = pages.map_ok(|page| page.data).try_collect().await.unwrap();
+        assert_eq!(items, [vec![1, 2], vec![3]]);
+        assert_eq!(
+            entries(&log),
+            ["request first", "decoded first", "request c2", "decoded c2"]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_early_cursor_the_decoded_page_contradicts_is_dropped() {
+        let log = Log::default();
+        let items = Items::over(walk(two_pages("wrong"), &log));
+        let items: Vec<u32> = items.try_collect().await.unwrap();
+        assert_eq!(items, [1, 2, 3]);
+        assert_eq!(
+            entries(&log),
+            [
+                "request first",
+                "request wrong",
+                "decoded first",
+                "request c2",
+                "decoded c2"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_capped_walk_asks_for_nothing_early() {
+        let log = Log::default();
+        let items = Items::over(walk(two_pages("c2"), &log)).max_items(2);
+        let items: Vec<u32> = items.try_collect().await.unwrap();
+        assert_eq!(items, [1, 2]);
+        assert_eq!(entries(&log), ["request first", "decoded first"]);
+    }
+
+    #[tokio::test]
+    async fn a_consumer_still_on_a_page_keeps_the_walk_one_page_ahead() {
+        let log = Log::default();
+        let pages = vec![
+            (
+                "first",
+                FakePage {
+                    items: vec![1, 2, 3],
+                    next: Some("c2"),
+                    told: Some("c2"),
+                },
+            ),
+            (
+                "c2",
+                FakePage {
+                    items: vec![4],
+                    next: Some("c3"),
+                    told: Some("c3"),
+                },
+            ),
+            (
+                "c3",
+                FakePage {
+                    items: vec![5],
+                    next: None,
+                    told: None,
+                },
+            ),
+        ];
+        let mut items = Items::over(walk(pages, &log));
+        assert_eq!(items.next().await.unwrap().unwrap(), 1);
+        assert_eq!(items.next().await.unwrap().unwrap(), 2);
+        // The consumer still holds items of the first page: the second may be in flight or
+        // decoded, the third not asked for.
+        assert!(
+            !entries(&log).contains(&"request c3".to_owned()),
+            "{:?}",
+            entries(&log)
+        );
+        let rest: Vec<u32> = items.try_collect().await.unwrap();
+        assert_eq!(rest, [3, 4, 5]);
     }
 }

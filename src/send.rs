@@ -12,6 +12,7 @@ use reqwest::ResponseBuilderExt;
 use crate::call;
 use crate::client::State;
 use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::lookahead;
 use crate::response::{RateLimit, IDEMPOTENCY_KEY};
 use crate::retry::{assess_answer, assess_failure};
 
@@ -68,6 +69,11 @@ pub(crate) async fn execute(
             Err(error) => assess_failure(error).map(|reason| (reason, None)),
         };
         let (Some(next), Some((reason, floor))) = (spare, verdict) else {
+            if let Ok(answer) = &outcome {
+                if answer.parts.status.is_success() && lookahead::offer(&answer.body) {
+                    tokio::task::yield_now().await;
+                }
+            }
             return outcome.map(Answer::into_response);
         };
         let delay = policy.delay(attempt + 1, floor);
