@@ -397,6 +397,17 @@ fn conditional(op: &Op) -> TokenStream {
                 crate::call::conditional(#id, Box::pin(self.if_none_match(etag.into()).send()))
             }
         }
+
+        impl<'a> crate::WithOptions<builder::#builder<'a>> {
+            /// Fetches the resource only if it changed since the response that carried `etag`,
+            /// with this request's options: see the builder's `if_changed`.
+            pub fn if_changed(
+                self,
+                etag: impl ::std::convert::Into<::std::string::String>,
+            ) -> crate::call::ConditionalFuture<'a, #data> {
+                self.run(|request| request.if_changed(etag))
+            }
+        }
     }
 }
 

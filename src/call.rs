@@ -122,6 +122,14 @@ impl<B> WithOptions<B> {
         self.options.retry = Some(policy);
         self
     }
+
+    /// Runs the future `send` makes of the request under this request's options.
+    pub(crate) fn run<'a, T: 'a>(
+        self,
+        send: impl FnOnce(B) -> ConditionalFuture<'a, T>,
+    ) -> ConditionalFuture<'a, T> {
+        Box::pin(OPTIONS.scope(self.options, send(self.request)))
+    }
 }
 
 impl<'a, B, T> std::future::IntoFuture for WithOptions<B>

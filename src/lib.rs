@@ -75,7 +75,9 @@
 //!
 //! The builder of every cursor-paginated list has `items()` and `pages()`, streams that follow
 //! the cursors, keep the filters and page size set on the builder, and request the next page
-//! while the current one is consumed (never more than one page ahead). A cursor set on the
+//! while the current one is consumed (never more than one page ahead; `prefetch(false)` turns
+//! this off). When the consumer is already waiting, the next request leaves as soon as the
+//! current page's body is in, while that page is still being decoded. A cursor set on the
 //! builder resumes a walk; `max_items` caps it. A server that repeats a cursor, or promises more
 //! without a cursor, ends the stream with an error rather than a loop.
 //!
@@ -104,7 +106,8 @@
 //! # Conditional requests
 //!
 //! Single-resource fetches have `if_changed(etag)`, resolving to [`Conditional::NotModified`]
-//! when the server answers 304. Writes documenting `If-Match` take `.if_match(etag)`; a stale
+//! when the server answers 304 (after `.retry_policy(…)` too, to fetch with a policy of its
+//! own). Writes documenting `If-Match` take `.if_match(etag)`; a stale
 //! one fails with a 409 for which [`ApiError::is_conflict`] is true.
 //!
 //! # Rate limits

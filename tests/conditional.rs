@@ -5,7 +5,7 @@ mod common;
 use common::{client, expect, fixture};
 use httpmock::Method::{GET, PATCH, POST};
 use httpmock::MockServer;
-use sendmux_management::{types, Conditional, Error};
+use sendmux_management::{types, Conditional, Error, RetryPolicy};
 use serde_json::json;
 
 const ETAG: &str = "W/\"d41d8c\"";
@@ -33,6 +33,39 @@ async fn an_unchanged_resource_is_a_value_not_an_error() {
     };
     assert_eq!(not_modified.etag.as_deref(), Some(ETAG));
     assert_eq!(not_modified.request_id.as_deref(), Some("req_304"));
+}
+
+#[tokio::test]
+async fn a_conditional_fetch_follows_its_own_retry_policy() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            expect(when, GET, "/domains/mdom_1").header("if-none-match", ETAG);
+            then.status(503)
+                .header("content-type", "application/json")
+                .header("retry-after", "0")
+                .json_body(json!({
+                    "ok": false,
+                    "error": {"code": "unavailable", "message": "try again", "retryable": true},
+                    "meta": {"request_id": "req_503"}
+                }));
+        })
+        .await;
+    // The test client does not retry; this request asks for three attempts.
+    let policy = RetryPolicy::default()
+        .max_attempts(3)
+        .base_delay(std::time::Duration::from_millis(1));
+    let outcome = client(&server)
+        .get_domain()
+        .public_id("mdom_1")
+        .retry_policy(policy)
+        .if_changed(ETAG)
+        .await;
+    let Err(Error::Api(error)) = outcome else {
+        panic!("expected the 503, got {outcome:?}");
+    };
+    assert_eq!(error.status, 503);
+    assert_eq!(mock.calls_async().await, 3);
 }
 
 #[tokio::test]
