@@ -54,11 +54,24 @@ async fn walk(client: &Client) -> usize {
 }
 
 fn memory(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let multi_thread = tokio::runtime::Runtime::new().expect("runtime");
+    let current_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut group = c.benchmark_group("stream_items_memory");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    for items in [10_000usize, 100_000] {
+    // Both flavours: on a current-thread runtime the next page is requested before the current
+    // one is decoded, so two pages' worth of data may briefly coexist.
+    let runtimes = [
+        ("multi_thread", &multi_thread),
+        ("current_thread", &current_thread),
+    ];
+    for ((flavour, runtime), items) in runtimes
+        .into_iter()
+        .flat_map(|runtime| [(runtime, 10_000usize), (runtime, 100_000)])
+    {
         let pages = items / PER_PAGE;
         let url = support::start(pages, PER_PAGE, Duration::ZERO);
         let client = Client::builder()
@@ -74,11 +87,11 @@ fn memory(c: &mut Criterion) {
         assert_eq!(count, items);
         let peak = PEAK.load(Ordering::Relaxed) - baseline;
         println!(
-            "peak heap above baseline while streaming {items} items: {} KiB",
+            "peak heap above baseline while streaming {items} items ({flavour} runtime): {} KiB",
             peak / 1024
         );
-        group.bench_function(format!("{items}_items"), |b| {
-            b.to_async(&runtime).iter(|| walk(&client))
+        group.bench_function(format!("{flavour}/{items}_items"), |b| {
+            b.to_async(runtime).iter(|| walk(&client))
         });
     }
     group.finish();

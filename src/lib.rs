@@ -76,8 +76,8 @@
 //! The builder of every cursor-paginated list has `items()` and `pages()`, streams that follow
 //! the cursors, keep the filters and page size set on the builder, and request the next page
 //! while the current one is consumed (never more than one page ahead; `prefetch(false)` turns
-//! this off). When the consumer is already waiting, the next request leaves as soon as the
-//! current page's body is in, while that page is still being decoded. A cursor set on the
+//! this off). On a current-thread runtime, when the consumer is already waiting, the next
+//! request leaves as soon as the current page's body is in, while that page is being decoded. A cursor set on the
 //! builder resumes a walk; `max_items` caps it. A server that repeats a cursor, or promises more
 //! without a cursor, ends the stream with an error rather than a loop.
 //!

@@ -2,11 +2,17 @@
 //! before that page is decoded, so that the next request overlaps the decoding instead of
 //! following it. The cursor found here is only a hint: the walk keeps the early request only if
 //! the decoded page names the same cursor.
+//!
+//! Only on a current-thread runtime: there, yielding lets the connection that carried the page
+//! go back to the pool before the early request looks for one. On the multi-thread runtime
+//! another thread hands it back, and the early request would often open a second connection,
+//! which costs more than the decoding it overlaps.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
+use tokio::runtime::RuntimeFlavor;
 
 tokio::task_local! {
     static TAP: Tap;
@@ -32,6 +38,11 @@ impl Tap {
 /// a cursor was left, in which case the caller should yield once so that the walk can send the
 /// next request before this body is decoded.
 pub(crate) fn offer(body: &[u8]) -> bool {
+    let current_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|runtime| runtime.runtime_flavor() == RuntimeFlavor::CurrentThread);
+    if !current_thread {
+        return false;
+    }
     TAP.try_with(|tap| {
         let Some(cursor) = next_cursor(body) else {
             return false;

@@ -2,8 +2,8 @@
 //!
 //! A walk asks for the next page as soon as the current one arrives (unless prefetching is
 //! turned off), and never holds more than that one page ahead: memory stays flat however long
-//! the list. When the consumer is already waiting, "arrives" means as soon as the raw body is
-//! in, before it is decoded (see `lookahead`). Nothing is spawned: requests progress while the
+//! the list. On a current-thread runtime, when the consumer is already waiting, "arrives" means
+//! as soon as the raw body is in, before it is decoded (see `lookahead`). Nothing is spawned: requests progress while the
 //! stream is polled (the connection itself is driven in the background by the HTTP client), and
 //! dropping the stream drops the requests in flight.
 
@@ -451,6 +451,20 @@ mod tests {
         assert_eq!(
             entries(&log),
             ["request first", "request c2", "decoded first", "decoded c2"]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_the_multi_thread_runtime_the_next_page_waits_for_decoding() {
+        let log = Log::default();
+        let pages = Pages {
+            walk: walk(two_pages("c2"), &log),
+        };
+        let items: Vec<Vec<u32>> = pages.map_ok(|page| page.data).try_collect().await.unwrap();
+        assert_eq!(items, [vec![1, 2], vec![3]]);
+        assert_eq!(
+            entries(&log),
+            ["request first", "decoded first", "request c2", "decoded c2"]
         );
     }
 
