@@ -38,12 +38,12 @@ impl Tap {
 /// a cursor was left, in which case the caller should yield once so that the walk can send the
 /// next request before this body is decoded.
 pub(crate) fn offer(body: &[u8]) -> bool {
-    let current_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|runtime| runtime.runtime_flavor() == RuntimeFlavor::CurrentThread);
-    if !current_thread {
-        return false;
-    }
     TAP.try_with(|tap| {
+        let current_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|runtime| runtime.runtime_flavor() == RuntimeFlavor::CurrentThread);
+        if !current_thread {
+            return false;
+        }
         let Some(cursor) = next_cursor(body) else {
             return false;
         };
