@@ -70,7 +70,9 @@ fn run() -> Result<(), String> {
     file.items.extend(glue.items);
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
-    write(&out.join("codegen.rs"), &prettyplease::unparse(&file))?;
+    // Builder docs link to the internal raw client; the public one has the same methods.
+    let code = prettyplease::unparse(&file).replace("]: super::Client::", "]: crate::Client::");
+    write(&out.join("codegen.rs"), &code)?;
     if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
         // Typed httpmock helpers for users' tests, from a generator of their own: the first one
         // already holds the spec's types.
