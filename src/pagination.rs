@@ -440,47 +440,37 @@ mod tests {
         log.lock().unwrap().clone()
     }
 
-    #[tokio::test]
-    async fn the_next_page_is_requested_before_the_current_one_is_decoded() {
+    /// Walks two pages through `Pages`, checks what came out, and returns the order in which
+    /// the pages were requested and decoded.
+    async fn order_of_two_pages(prefetch: bool) -> Vec<String> {
         let log = Log::default();
         let pages = Pages {
             walk: walk(two_pages("c2"), &log),
-        };
+        }
+        .prefetch(prefetch);
         let items: Vec<Vec<u32>> = pages.map_ok(|page| page.data).try_collect().await.unwrap();
         assert_eq!(items, [vec![1, 2], vec![3]]);
+        entries(&log)
+    }
+
+    const IN_TURN: [&str; 4] = ["request first", "decoded first", "request c2", "decoded c2"];
+
+    #[tokio::test]
+    async fn the_next_page_is_requested_before_the_current_one_is_decoded() {
         assert_eq!(
-            entries(&log),
+            order_of_two_pages(true).await,
             ["request first", "request c2", "decoded first", "decoded c2"]
         );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn on_the_multi_thread_runtime_the_next_page_waits_for_decoding() {
-        let log = Log::default();
-        let pages = Pages {
-            walk: walk(two_pages("c2"), &log),
-        };
-        let items: Vec<Vec<u32>> = pages.map_ok(|page| page.data).try_collect().await.unwrap();
-        assert_eq!(items, [vec![1, 2], vec![3]]);
-        assert_eq!(
-            entries(&log),
-            ["request first", "decoded first", "request c2", "decoded c2"]
-        );
+        assert_eq!(order_of_two_pages(true).await, IN_TURN);
     }
 
     #[tokio::test]
     async fn without_prefetch_the_next_page_waits_for_the_consumer() {
-        let log = Log::default();
-        let pages = Pages {
-            walk: walk(two_pages("c2"), &log),
-        }
-        .prefetch(false);
-        let items: Vec<Vec<u32>> = pages.map_ok(|page| page.data).try_collect().await.unwrap();
-        assert_eq!(items, [vec![1, 2], vec![3]]);
-        assert_eq!(
-            entries(&log),
-            ["request first", "decoded first", "request c2", "decoded c2"]
-        );
+        assert_eq!(order_of_two_pages(false).await, IN_TURN);
     }
 
     #[tokio::test]
