@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
-use crate::response::{header, Conditional, NotModified, RateLimit, Response};
+use crate::response::{header, Conditional, NotModified, RateLimit, Response, X_REQUEST_ID};
 use crate::retry::RetryPolicy;
 use crate::types::ErrorEnvelope;
 
@@ -35,6 +35,9 @@ tokio::task_local! {
 #[derive(Default)]
 struct CallState {
     status: Option<u16>,
+    /// The headers of the answer handed to the generated code, which would otherwise copy
+    /// them into its own value; every reader takes them from here.
+    headers: Option<Box<HeaderMap>>,
     /// Parsed once from the answer's headers, for the client's state and the response.
     rate_limit: Option<RateLimit>,
     /// Only failures fill this.
@@ -43,8 +46,6 @@ struct CallState {
 
 #[derive(Default)]
 struct Failure {
-    /// The headers of an error answer, in case its body is not the error envelope.
-    headers: HeaderMap,
     /// The typed error behind a hook's `Error::Custom`, which can only carry a string.
     hook_error: Option<Error>,
     /// A failure found while exchanging, to raise when the exchange returns.
@@ -54,6 +55,14 @@ struct Failure {
 impl CallState {
     fn failure(&mut self) -> &mut Failure {
         self.failure.get_or_insert_with(Box::default)
+    }
+
+    /// The answer's headers; empty when no answer came.
+    fn take_headers(&mut self) -> HeaderMap {
+        self.headers
+            .take()
+            .map(|headers| *headers)
+            .unwrap_or_default()
     }
 }
 
@@ -145,29 +154,39 @@ where
     }
 }
 
-/// Called by the hooks when an answer arrives, before its body is read.
-pub(crate) fn record_answer(status: u16, headers: &HeaderMap, rate_limit: Option<RateLimit>) {
-    let _ = CALL.try_with(|state| {
-        let mut state = state.borrow_mut();
-        state.status = Some(status);
-        state.rate_limit = rate_limit;
-        // Only an error answer may need its headers again, when its body turns out not to be
-        // the error envelope; success answers keep theirs in the response.
-        if status >= 400 {
-            state.failure().headers = headers.clone();
-        }
-    });
+/// Takes the headers of the answer about to be handed to the generated code, when a call is
+/// listening; returns what the answer should keep (nothing, then).
+pub(crate) fn keep_headers(headers: HeaderMap) -> HeaderMap {
+    if CALL.try_with(|_| ()).is_err() {
+        return headers;
+    }
+    let _ = CALL.try_with(|state| state.borrow_mut().headers = Some(Box::new(headers)));
+    HeaderMap::new()
+}
+
+/// Called by the hooks when an answer arrives; returns its rate-limit state.
+pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
+    let seen = CALL
+        .try_with(|state| {
+            let mut state = state.borrow_mut();
+            state.status = Some(status);
+            let headers = state.headers.as_deref()?;
+            let rate_limit = RateLimit::from_headers(headers);
+            let request_id = headers.get(&X_REQUEST_ID).cloned();
+            state.rate_limit = rate_limit;
+            Some((rate_limit, request_id))
+        })
+        .ok()
+        .flatten();
+    let (rate_limit, request_id) = seen.unwrap_or((None, None));
     let span = tracing::Span::current();
-    if span.is_disabled() {
-        return;
+    if !span.is_disabled() {
+        span.record("status", status);
+        if let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok()) {
+            span.record("request_id", id);
+        }
     }
-    span.record("status", status);
-    if let Some(id) = headers
-        .get(&crate::response::X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-    {
-        span.record("request_id", id);
-    }
+    rate_limit
 }
 
 /// An operation answering with a JSON envelope.
@@ -181,7 +200,7 @@ where
     Box::pin(async move {
         let (raw, state) = traced(operation, send).await;
         match raw {
-            Ok(value) => Ok(unwrap(value, state.rate_limit)),
+            Ok(value) => Ok(unwrap(value, state)),
             Err(error) => Err(map_error(error, state).await),
         }
     })
@@ -211,13 +230,13 @@ pub(crate) fn text<'a>(
     send: impl Future<Output = Raw<ByteStream>> + Send + 'a,
 ) -> CallFuture<'a, String> {
     Box::pin(async move {
-        let (raw, state) = traced(operation, send).await;
+        let (raw, mut state) = traced(operation, send).await;
         let value = match raw {
             Ok(value) => value,
             Err(error) => return Err(map_error(error, state).await),
         };
         let status = value.status().as_u16();
-        let headers = value.headers().clone();
+        let headers = state.take_headers();
         let body: Vec<u8> = value
             .into_inner()
             .into_inner()
@@ -240,12 +259,12 @@ pub(crate) fn empty<'a>(
     send: impl Future<Output = Raw<()>> + Send + 'a,
 ) -> CallFuture<'a, ()> {
     Box::pin(async move {
-        let (raw, state) = traced(operation, send).await;
+        let (raw, mut state) = traced(operation, send).await;
         match raw {
             Ok(value) => Ok(Response::from_parts(
                 (),
                 value.status().as_u16(),
-                value.headers(),
+                &state.take_headers(),
             )),
             Err(error) => Err(map_error(error, state).await),
         }
@@ -278,13 +297,12 @@ async fn traced<T>(
         .await
 }
 
-fn unwrap<E: Envelope>(
-    value: ResponseValue<E>,
-    rate_limit: Option<RateLimit>,
-) -> Response<E::Data> {
+fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E::Data> {
     let http_status = value.status().as_u16();
-    let etag = header(value.headers(), &ETAG);
-    let location = header(value.headers(), &LOCATION);
+    let headers = state.headers.as_deref();
+    let etag = headers.and_then(|headers| header(headers, &ETAG));
+    let location = headers.and_then(|headers| header(headers, &LOCATION));
+    let rate_limit = state.rate_limit;
     let parts = value.into_inner().into_parts();
     Response {
         data: parts.data,
@@ -297,12 +315,12 @@ fn unwrap<E: Envelope>(
     }
 }
 
-async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
+async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
+    let headers = state.take_headers();
     let failure = state.failure.map(|failure| *failure).unwrap_or_default();
     match error {
         RawError::ErrorResponse(value) => {
             let status = value.status().as_u16();
-            let headers = value.headers().clone();
             api(ApiError::from_envelope(
                 status,
                 &headers,
@@ -311,9 +329,7 @@ async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
         }
         // Progenitor reports a body it could not decode without its status; the hooks saw it.
         RawError::InvalidResponsePayload(body, error) => match state.status {
-            Some(status) if status >= 400 => {
-                api(ApiError::from_body(status, &failure.headers, &body))
-            }
+            Some(status) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
             status => Error::Decode(Box::new(DecodeError::from_json(
                 status.unwrap_or_default(),
                 &body,
@@ -322,7 +338,6 @@ async fn map_error(error: RawError<ErrorEnvelope>, state: CallState) -> Error {
         },
         RawError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
             if status == 304 {
                 return Error::NotModified(Box::new(NotModified::from_headers(&headers)));
             }

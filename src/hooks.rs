@@ -11,7 +11,7 @@ use crate::client::Shared;
 use crate::error::Error;
 use crate::generated::Client;
 use crate::operation;
-use crate::response::{RateLimit, IDEMPOTENCY_KEY};
+use crate::response::IDEMPOTENCY_KEY;
 use crate::send;
 
 /// Progenitor adds an `api-version` header carrying the spec's `info.version`; the Sendmux API
@@ -72,11 +72,9 @@ impl ClientHooks<Shared> for Client {
             return Err(failure);
         }
         if let Ok(response) = result {
-            let rate_limit = RateLimit::from_headers(response.headers());
-            if let Some(rate_limit) = rate_limit {
+            if let Some(rate_limit) = call::record_answer(response.status().as_u16()) {
                 self.inner().0.record_rate_limit(rate_limit);
             }
-            call::record_answer(response.status().as_u16(), response.headers(), rate_limit);
         }
         Ok(())
     }

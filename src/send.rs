@@ -149,8 +149,10 @@ impl Answer {
         }
     }
 
-    /// Hands the buffered answer on as a response, for the generated code to decode.
-    fn into_response(self) -> reqwest::Response {
+    /// Hands the buffered answer on as a response, for the generated code to decode; its
+    /// headers go to the call instead.
+    fn into_response(mut self) -> reqwest::Response {
+        self.parts.headers = call::keep_headers(std::mem::take(&mut self.parts.headers));
         reqwest::Response::from(http::Response::from_parts(self.parts, self.body))
     }
 }
