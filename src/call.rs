@@ -157,36 +157,31 @@ where
 /// Takes the headers of the answer about to be handed to the generated code, when a call is
 /// listening; returns what the answer should keep (nothing, then).
 pub(crate) fn keep_headers(headers: HeaderMap) -> HeaderMap {
-    if CALL.try_with(|_| ()).is_err() {
-        return headers;
-    }
-    let _ = CALL.try_with(|state| state.borrow_mut().headers = Some(Box::new(headers)));
-    HeaderMap::new()
+    let mut headers = Some(headers);
+    let _ = CALL.try_with(|state| state.borrow_mut().headers = headers.take().map(Box::new));
+    headers.unwrap_or_default()
 }
 
 /// Called by the hooks when an answer arrives; returns its rate-limit state.
 pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
-    let seen = CALL
-        .try_with(|state| {
-            let mut state = state.borrow_mut();
-            state.status = Some(status);
-            let headers = state.headers.as_deref()?;
-            let rate_limit = RateLimit::from_headers(headers);
-            let request_id = headers.get(&X_REQUEST_ID).cloned();
-            state.rate_limit = rate_limit;
-            Some((rate_limit, request_id))
-        })
-        .ok()
-        .flatten();
-    let (rate_limit, request_id) = seen.unwrap_or((None, None));
     let span = tracing::Span::current();
     if !span.is_disabled() {
         span.record("status", status);
-        if let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok()) {
-            span.record("request_id", id);
-        }
     }
-    rate_limit
+    CALL.try_with(|state| {
+        let mut state = state.borrow_mut();
+        state.status = Some(status);
+        let headers = state.headers.as_deref()?;
+        if !span.is_disabled() {
+            if let Some(id) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
+                span.record("request_id", id);
+            }
+        }
+        state.rate_limit = RateLimit::from_headers(headers);
+        state.rate_limit
+    })
+    .ok()
+    .flatten()
 }
 
 /// An operation answering with a JSON envelope.

@@ -48,6 +48,7 @@ pub(crate) async fn execute(
             .then(|| request.try_clone())
             .flatten();
         call::record_attempt(attempt);
+        // The rare waits are boxed so that they do not enlarge the future of every request.
         if let Some(pacer) = &state.pacer {
             Box::pin(pacer.acquire()).await;
         }
