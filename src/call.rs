@@ -27,17 +27,17 @@ pub type ConditionalFuture<'a, T> =
 type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
 
 tokio::task_local! {
-    /// What the hooks learn during one call, for the call to read when it ends.
-    static CALL: RefCell<CallState>;
+    /// What the hooks learn during one call, for the call to read when it ends. Boxed because
+    /// a task-local is swapped in and out of its slot at every poll of the request.
+    static CALL: Box<RefCell<CallState>>;
 }
 
-/// Kept small: the task-local is swapped in and out at every poll of the request.
 #[derive(Default)]
 struct CallState {
     status: Option<u16>,
     /// The headers of the answer handed to the generated code, which would otherwise copy
-    /// them into its own value; every reader takes them from here.
-    headers: Option<Box<HeaderMap>>,
+    /// them into its own value; every reader takes them from here. Empty until an answer.
+    headers: HeaderMap,
     /// Parsed once from the answer's headers, for the client's state and the response.
     rate_limit: Option<RateLimit>,
     /// Only failures fill this.
@@ -59,10 +59,7 @@ impl CallState {
 
     /// The answer's headers; empty when no answer came.
     fn take_headers(&mut self) -> HeaderMap {
-        self.headers
-            .take()
-            .map(|headers| *headers)
-            .unwrap_or_default()
+        std::mem::take(&mut self.headers)
     }
 }
 
@@ -158,7 +155,11 @@ where
 /// listening; returns what the answer should keep (nothing, then).
 pub(crate) fn keep_headers(headers: HeaderMap) -> HeaderMap {
     let mut headers = Some(headers);
-    let _ = CALL.try_with(|state| state.borrow_mut().headers = headers.take().map(Box::new));
+    let _ = CALL.try_with(|state| {
+        if let Some(headers) = headers.take() {
+            state.borrow_mut().headers = headers;
+        }
+    });
     headers.unwrap_or_default()
 }
 
@@ -171,7 +172,7 @@ pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
     CALL.try_with(|state| {
         let mut state = state.borrow_mut();
         state.status = Some(status);
-        let headers = state.headers.as_deref()?;
+        let headers = &state.headers;
         if !span.is_disabled() {
             if let Some(id) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
                 span.record("request_id", id);
@@ -196,7 +197,7 @@ where
         let (raw, state) = traced(operation, send).await;
         match raw {
             Ok(value) => Ok(unwrap(value, state)),
-            Err(error) => Err(map_error(error, state).await),
+            Err(error) => Err(Box::pin(map_error(error, state)).await),
         }
     })
 }
@@ -228,7 +229,7 @@ pub(crate) fn text<'a>(
         let (raw, mut state) = traced(operation, send).await;
         let value = match raw {
             Ok(value) => value,
-            Err(error) => return Err(map_error(error, state).await),
+            Err(error) => return Err(Box::pin(map_error(error, state)).await),
         };
         let status = value.status().as_u16();
         let headers = state.take_headers();
@@ -261,7 +262,7 @@ pub(crate) fn empty<'a>(
                 value.status().as_u16(),
                 &state.take_headers(),
             )),
-            Err(error) => Err(map_error(error, state).await),
+            Err(error) => Err(Box::pin(map_error(error, state)).await),
         }
     })
 }
@@ -271,14 +272,13 @@ async fn traced<T>(
     operation: &'static str,
     send: impl Future<Output = Raw<T>>,
 ) -> (Raw<T>, CallState) {
-    let (method, path) = crate::operation::find(operation)
-        .map(|op| (op.method, op.path))
-        .unwrap_or(("?", "?"));
+    // The macro evaluates its fields only when someone listens, which spares most requests
+    // the lookup.
     let span = tracing::info_span!(
         "sendmux.request",
         operation,
-        method,
-        path,
+        method = crate::operation::find(operation).map_or("?", |op| op.method),
+        path = crate::operation::find(operation).map_or("?", |op| op.path),
         attempt = tracing::field::Empty,
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
@@ -287,16 +287,13 @@ async fn traced<T>(
         let raw = send.await;
         (raw, CALL.with(|state| state.take()))
     };
-    CALL.scope(RefCell::new(CallState::default()), run)
-        .instrument(span)
-        .await
+    CALL.scope(Box::default(), run).instrument(span).await
 }
 
 fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E::Data> {
     let http_status = value.status().as_u16();
-    let headers = state.headers.as_deref();
-    let etag = headers.and_then(|headers| header(headers, &ETAG));
-    let location = headers.and_then(|headers| header(headers, &LOCATION));
+    let etag = header(&state.headers, &ETAG);
+    let location = header(&state.headers, &LOCATION);
     let rate_limit = state.rate_limit;
     let parts = value.into_inner().into_parts();
     Response {
@@ -310,6 +307,8 @@ fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E:
     }
 }
 
+/// Boxed where it is awaited: its state is large and only failed requests need it, while the
+/// future of every request would otherwise reserve room for it.
 async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
     let headers = state.take_headers();
     let failure = state.failure.map(|failure| *failure).unwrap_or_default();

@@ -29,6 +29,9 @@ impl Operation {
         let Some(rest) = url_path.strip_prefix(base_path.trim_end_matches('/')) else {
             return false;
         };
+        if !self.path.contains('{') {
+            return rest == self.path;
+        }
         let mut sent = rest.split('/');
         let mut expected = self.path.split('/');
         loop {
@@ -79,5 +82,10 @@ mod tests {
         assert!(!get.path_matches("/api/v1/domains/a/b", "/api/v1"));
         assert!(!get.path_matches("/other/domains/x", "/api/v1"));
         assert!(!get.path_matches("/api/v1/mailboxes/x", "/api/v1"));
+
+        let me = op("/me");
+        assert!(me.path_matches("/api/v1/me", "/api/v1/"));
+        assert!(!me.path_matches("/api/v1/me/", "/api/v1"));
+        assert!(!me.path_matches("/api/v1/you", "/api/v1"));
     }
 }

@@ -2,15 +2,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderName, ETAG, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ETAG, LOCATION, RETRY_AFTER};
 
 /// The server's id for the request, equal to `meta.request_id`.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Lets the server recognise a repeated create; one key per logical request.
 pub(crate) const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
 /// A successful response: `data` from the envelope plus what the server said about the request.
 #[derive(Clone, Debug)]
@@ -98,14 +95,27 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the three headers; `None` unless all are present and well formed.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name| {
-            let digits = std::str::from_utf8(headers.get(name)?.as_bytes().trim_ascii()).ok()?;
+        // One pass over an answer's few headers costs less than three hashed lookups of
+        // custom names, and this runs for every answer.
+        let (mut limit, mut remaining, mut reset) = (None, None, None);
+        for (name, value) in headers {
+            let slot = match name.as_str() {
+                "x-ratelimit-limit" => &mut limit,
+                "x-ratelimit-remaining" => &mut remaining,
+                "x-ratelimit-reset" => &mut reset,
+                _ => continue,
+            };
+            // The first value counts, as with `HeaderMap::get`.
+            slot.get_or_insert(value);
+        }
+        let number = |value: Option<&HeaderValue>| {
+            let digits = std::str::from_utf8(value?.as_bytes().trim_ascii()).ok()?;
             digits.parse::<u64>().ok()
         };
         Some(Self {
-            limit: u32::try_from(number(&X_RATELIMIT_LIMIT)?).ok()?,
-            remaining: u32::try_from(number(&X_RATELIMIT_REMAINING)?).ok()?,
-            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number(&X_RATELIMIT_RESET)?))?,
+            limit: u32::try_from(number(limit)?).ok()?,
+            remaining: u32::try_from(number(remaining)?).ok()?,
+            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number(reset)?))?,
         })
     }
 }
@@ -167,4 +177,53 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 pub(crate) fn header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn the_rate_limit_needs_all_three_headers_well_formed() {
+        let full = [
+            ("content-type", "application/json"),
+            ("x-ratelimit-limit", "120"),
+            ("x-ratelimit-remaining", " 7 "),
+            ("x-ratelimit-reset", "1700000000"),
+        ];
+        assert_eq!(
+            RateLimit::from_headers(&headers(&full)),
+            Some(RateLimit {
+                limit: 120,
+                remaining: 7,
+                reset: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            })
+        );
+        assert_eq!(RateLimit::from_headers(&headers(&full[..3])), None);
+        let mut malformed = full;
+        malformed[1].1 = "many";
+        assert_eq!(RateLimit::from_headers(&headers(&malformed)), None);
+        malformed[1].1 = "5000000000";
+        assert_eq!(RateLimit::from_headers(&headers(&malformed)), None);
+    }
+
+    #[test]
+    fn a_repeated_rate_limit_header_counts_once() {
+        let repeated = headers(&[
+            ("x-ratelimit-remaining", "3"),
+            ("x-ratelimit-limit", "10"),
+            ("x-ratelimit-remaining", "9"),
+            ("x-ratelimit-reset", "60"),
+        ]);
+        let rate = RateLimit::from_headers(&repeated).unwrap();
+        assert_eq!((rate.limit, rate.remaining), (10, 3));
+    }
 }

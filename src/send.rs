@@ -2,6 +2,7 @@
 //! is read here, whole and up to the size limit, so that a connection broken mid-response is
 //! retried like any other transient failure.
 
+use std::future::Future;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -30,70 +31,93 @@ fn keep_url(parts: &mut Parts, url: reqwest::Url) {
     }
 }
 
-pub(crate) async fn execute(
-    state: &State,
-    http: &reqwest::Client,
-    request: reqwest::Request,
-) -> reqwest::Result<reqwest::Response> {
+pub(crate) fn execute<'a>(
+    state: &'a State,
+    http: &'a reqwest::Client,
+    mut request: reqwest::Request,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
     let policy = call::retry_policy().unwrap_or_else(|| state.retry.clone());
     let may_repeat = policy.may_repeat(
         request.method(),
         request.headers().contains_key(&IDEMPOTENCY_KEY),
     );
-    let started = Instant::now();
-    let mut request = request;
-    let mut attempt = 1;
-    loop {
-        let spare = (may_repeat && attempt < policy.attempts())
-            .then(|| request.try_clone())
-            .flatten();
-        call::record_attempt(attempt);
-        // The rare waits are boxed so that they do not enlarge the future of every request.
-        if let Some(pacer) = &state.pacer {
-            Box::pin(pacer.acquire()).await;
-        }
-        let outcome = match send(http, request, state.max_response_bytes).await {
-            Ok(Received::Whole(answer)) => Ok(answer),
-            Ok(Received::Refused(parts, error)) => {
-                call::fail_after_exchange(error);
-                return Ok(Answer::empty(parts).into_response());
+    // Not an `async fn`: its arguments would be kept in the future beside the copies the block
+    // makes of them, and this future is part of every request's.
+    async move {
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let spare = (may_repeat && attempt < policy.attempts())
+                .then(|| copy_for_retry(&request))
+                .flatten();
+            call::record_attempt(attempt);
+            // The rare waits are boxed so that they do not enlarge the future of every request.
+            if let Some(pacer) = &state.pacer {
+                Box::pin(pacer.acquire()).await;
             }
-            Err(error) => Err(error),
-        };
-        if let (Ok(answer), Some(pacer)) = (&outcome, &state.pacer) {
-            if let Some(rate) = RateLimit::from_headers(&answer.parts.headers) {
-                pacer.observe(&rate);
-            }
-        }
-        let verdict = match &outcome {
-            Ok(answer) => assess_answer(answer.parts.status, &answer.parts.headers, &answer.body),
-            Err(error) => assess_failure(error).map(|reason| (reason, None)),
-        };
-        let (Some(next), Some((reason, floor))) = (spare, verdict) else {
-            if let Ok(answer) = &outcome {
-                if answer.parts.status.is_success() && lookahead::offer(&answer.body) {
-                    tokio::task::yield_now().await;
+            let outcome = match send(http, request, state.max_response_bytes).await {
+                Ok(Received::Whole(answer)) => Ok(answer),
+                Ok(Received::Refused(parts, error)) => {
+                    call::fail_after_exchange(error);
+                    return Ok(Answer::empty(parts).into_response());
+                }
+                Err(error) => Err(error),
+            };
+            if let (Ok(answer), Some(pacer)) = (&outcome, &state.pacer) {
+                if let Some(rate) = RateLimit::from_headers(&answer.parts.headers) {
+                    pacer.observe(&rate);
                 }
             }
-            return outcome.map(Answer::into_response);
-        };
-        let delay = policy.delay(attempt + 1, floor);
-        if policy
-            .deadline_after()
-            .is_some_and(|deadline| started.elapsed() + delay > deadline)
-        {
-            return outcome.map(Answer::into_response);
+            let verdict = match &outcome {
+                Ok(answer) => {
+                    assess_answer(answer.parts.status, &answer.parts.headers, &answer.body)
+                }
+                Err(error) => assess_failure(error).map(|reason| (reason, None)),
+            };
+            let (Some(next), Some((reason, floor))) = (spare, verdict) else {
+                if let Ok(answer) = &outcome {
+                    if answer.parts.status.is_success() && lookahead::offer(&answer.body) {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                return outcome.map(Answer::into_response);
+            };
+            let delay = policy.delay(attempt + 1, floor);
+            if policy
+                .deadline_after()
+                .is_some_and(|deadline| started.elapsed() + delay > deadline)
+            {
+                return outcome.map(Answer::into_response);
+            }
+            tracing::info!(
+                attempt,
+                reason = %reason,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "retrying request"
+            );
+            drop(outcome);
+            Box::pin(tokio::time::sleep(delay)).await;
+            request = next;
+            attempt += 1;
         }
-        tracing::info!(
-            attempt,
-            reason = %reason,
-            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            "retrying request"
-        );
-        Box::pin(tokio::time::sleep(delay)).await;
-        request = next;
-        attempt += 1;
     }
+}
+
+/// A copy of `request` to send again if this attempt fails. `Request::try_clone` also fills and
+/// then discards an extension map on every call (three allocations per request); a request
+/// without a body is copied field by field instead. The timeout is the only extension reqwest's
+/// builder sets, and it is carried over.
+fn copy_for_retry(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 enum Received {
@@ -103,42 +127,73 @@ enum Received {
     Refused(Parts, Error),
 }
 
-async fn send(
+// Not an `async fn` either, for the same reason: the request goes to reqwest at once.
+fn send(
     http: &reqwest::Client,
     request: reqwest::Request,
     limit: usize,
-) -> reqwest::Result<Received> {
-    let response = http.execute(request).await?;
-    let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
-    let declared_too_large = response.content_length().is_some_and(too_large);
-    let url = response.url().clone();
-    let (mut parts, body) = http::Response::from(response).into_parts();
-    keep_url(&mut parts, url);
-    let too_large = || Error::ResponseTooLarge {
-        status: parts.status.as_u16(),
-        limit,
-    };
-    if declared_too_large {
-        let error = too_large();
-        return Ok(Received::Refused(parts, error));
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(Received::Whole(Answer {
-            parts,
-            body: collected.to_bytes(),
-        })),
-        Err(error) if error.is::<LengthLimitError>() => {
-            let error = too_large();
-            Ok(Received::Refused(parts, error))
+) -> impl Future<Output = reqwest::Result<Received>> {
+    let pending = http.execute(request);
+    async move {
+        let response = pending.await?;
+        let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
+        let declared_too_large = response.content_length().is_some_and(too_large);
+        let url = response.url().clone();
+        let (mut parts, body) = http::Response::from(response).into_parts();
+        keep_url(&mut parts, url);
+        let too_large = |parts: &Parts| Error::ResponseTooLarge {
+            status: parts.status.as_u16(),
+            limit,
+        };
+        if declared_too_large {
+            let error = too_large(&parts);
+            return Ok(Received::Refused(parts, error));
         }
-        Err(error) => match error.downcast::<reqwest::Error>() {
-            Ok(error) => Err(*error),
-            Err(other) => {
-                let error = TransportError::new(TransportErrorKind::Interrupted, other).into();
+        match read_whole(Limited::new(body, limit)).await {
+            Ok(body) => Ok(Received::Whole(Answer { parts, body })),
+            Err(error) if error.is::<LengthLimitError>() => {
+                let error = too_large(&parts);
                 Ok(Received::Refused(parts, error))
             }
-        },
+            Err(error) => match error.downcast::<reqwest::Error>() {
+                Ok(error) => Err(*error),
+                Err(other) => {
+                    let error = TransportError::new(TransportErrorKind::Interrupted, other).into();
+                    Ok(Received::Refused(parts, error))
+                }
+            },
+        }
     }
+}
+
+/// Reads a body to its end. An answer that arrives in one frame, as most do, is kept as it
+/// came, without the buffer list `BodyExt::collect` allocates for every body; frames after the
+/// first are joined into one buffer.
+async fn read_whole<B>(body: B) -> Result<Bytes, B::Error>
+where
+    B: http_body::Body<Data = Bytes>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first = Bytes::new();
+    let mut joined = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(chunk) = frame?.into_data() else {
+            continue; // trailers
+        };
+        if first.is_empty() {
+            first = chunk;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&first);
+            }
+            joined.extend_from_slice(&chunk);
+        }
+    }
+    Ok(if joined.is_empty() {
+        first
+    } else {
+        Bytes::from(joined)
+    })
 }
 
 impl Answer {
@@ -155,5 +210,101 @@ impl Answer {
     fn into_response(mut self) -> reqwest::Response {
         self.parts.headers = call::keep_headers(std::mem::take(&mut self.parts.headers));
         reqwest::Response::from(http::Response::from_parts(self.parts, self.body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::header::{HeaderValue, AUTHORIZATION};
+    use reqwest::{Method, Request, Version};
+
+    use super::{copy_for_retry, read_whole};
+
+    fn request(method: Method) -> Request {
+        let mut request = Request::new(
+            method,
+            "https://example.test/api/v1/me?x=1".parse().unwrap(),
+        );
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, HeaderValue::from_static("Bearer k"));
+        request
+    }
+
+    #[test]
+    fn a_copy_keeps_everything_the_request_carries() {
+        let mut original = request(Method::GET);
+        *original.timeout_mut() = Some(Duration::from_secs(3));
+        *original.version_mut() = Version::HTTP_2;
+        let copy = copy_for_retry(&original).expect("a request without a body can be copied");
+        assert_eq!(copy.method(), Method::GET);
+        assert_eq!(copy.url(), original.url());
+        assert_eq!(copy.headers(), original.headers());
+        assert_eq!(copy.timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(copy.version(), Version::HTTP_2);
+        assert!(copy.body().is_none());
+
+        let plain = copy_for_retry(&request(Method::DELETE)).unwrap();
+        assert_eq!(plain.method(), Method::DELETE);
+        assert_eq!(plain.timeout(), None);
+    }
+
+    #[test]
+    fn a_body_is_copied_when_it_can_be_and_refused_when_it_cannot() {
+        let mut with_body = request(Method::POST);
+        *with_body.body_mut() = Some(reqwest::Body::from(r#"{"name":"a"}"#));
+        let copy = copy_for_retry(&with_body).unwrap();
+        assert_eq!(
+            copy.body().and_then(reqwest::Body::as_bytes),
+            Some(&br#"{"name":"a"}"#[..])
+        );
+        assert_eq!(copy.headers(), with_body.headers());
+
+        let mut streamed = request(Method::POST);
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("a"))]);
+        *streamed.body_mut() = Some(reqwest::Body::wrap_stream(chunks));
+        assert!(copy_for_retry(&streamed).is_none());
+    }
+
+    fn frames(
+        frames: Vec<Result<http_body::Frame<bytes::Bytes>, &'static str>>,
+    ) -> impl http_body::Body<Data = bytes::Bytes, Error = &'static str> {
+        http_body_util::StreamBody::new(futures::stream::iter(frames))
+    }
+
+    #[tokio::test]
+    async fn a_body_in_one_frame_is_kept_as_it_came() {
+        let chunk = bytes::Bytes::from_static(b"{\"ok\":true}");
+        let body = read_whole(frames(vec![Ok(http_body::Frame::data(chunk.clone()))]))
+            .await
+            .unwrap();
+        assert_eq!(body, chunk);
+        assert_eq!(body.as_ptr(), chunk.as_ptr());
+    }
+
+    #[tokio::test]
+    async fn frames_are_joined_in_order_and_trailers_skipped() {
+        let mut trailers = reqwest::header::HeaderMap::new();
+        trailers.insert("x-sum", HeaderValue::from_static("1"));
+        let body = frames(vec![
+            Ok(http_body::Frame::data(bytes::Bytes::new())),
+            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"ab"))),
+            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"cd"))),
+            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"e"))),
+            Ok(http_body::Frame::trailers(trailers)),
+        ]);
+        assert_eq!(read_whole(body).await.unwrap(), &b"abcde"[..]);
+        assert_eq!(read_whole(frames(vec![])).await.unwrap(), &b""[..]);
+    }
+
+    #[tokio::test]
+    async fn a_broken_body_is_an_error() {
+        let body = frames(vec![
+            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"ab"))),
+            Err("connection reset"),
+        ]);
+        assert_eq!(read_whole(body).await, Err("connection reset"));
     }
 }
