@@ -65,6 +65,7 @@ fn run() -> Result<(), String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     add_to_types_module(&mut file, enums.iter().map(open_enums::OpenEnum::tokens))?;
+    use_own_path_encoder(&mut file)?;
     let glue: syn::File = syn::parse2(glue::tokens(&spec)?)
         .map_err(|e| format!("generated glue is not valid Rust: {e}"))?;
     file.items.extend(glue.items);
@@ -72,6 +73,13 @@ fn run() -> Result<(), String> {
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     // Builder docs link to the internal raw client; the public one has the same methods.
     let code = prettyplease::unparse(&file).replace("]: super::Client::", "]: crate::Client::");
+    if code.contains("progenitor_client::encode_path") {
+        return Err(
+            "the generated code calls progenitor's path encoder directly; ids must go \
+                    through crate::path_segment::encode_path"
+                .into(),
+        );
+    }
     write(&out.join("codegen.rs"), &code)?;
     if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
         // Typed httpmock helpers for users' tests, from a generator of their own: the first one
@@ -125,6 +133,46 @@ fn clearable_schemas(spec: &OpenAPI) -> Result<Vec<(String, String)>, String> {
         found.push((name.clone(), value_type));
     }
     Ok(found)
+}
+
+/// Makes the generated code encode ids with `crate::path_segment::encode_path`, which keeps any
+/// id inside its one path segment: progenitor's encoder leaves `\` alone, which URL parsing
+/// turns into `/`. The generated modules reach the encoder through one top-level import; that
+/// import is replaced, so every call site changes without touching the code itself.
+fn use_own_path_encoder(file: &mut syn::File) -> Result<(), String> {
+    let mut replaced = false;
+    for item in &mut file.items {
+        let syn::Item::Use(import) = item else {
+            continue;
+        };
+        let syn::UseTree::Path(path) = &mut import.tree else {
+            continue;
+        };
+        if path.ident != "progenitor_client" {
+            continue;
+        }
+        let syn::UseTree::Group(group) = path.tree.as_mut() else {
+            continue;
+        };
+        let before = group.items.len();
+        group.items = std::mem::take(&mut group.items)
+            .into_iter()
+            .filter(|tree| !matches!(tree, syn::UseTree::Name(name) if name.ident == "encode_path"))
+            .collect();
+        replaced |= group.items.len() != before;
+    }
+    if !replaced {
+        return Err(
+            "progenitor's output no longer imports `encode_path` at the top level; \
+                    point its path encoding at crate::path_segment::encode_path"
+                .into(),
+        );
+    }
+    file.items.push(syn::parse_quote! {
+        #[allow(unused_imports)]
+        use crate::path_segment::encode_path;
+    });
+    Ok(())
 }
 
 fn write(path: &Path, content: &str) -> Result<(), String> {

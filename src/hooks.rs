@@ -18,6 +18,10 @@ use crate::send;
 /// does not use it, so it is removed rather than leaked on every request.
 const GENERATOR_VERSION_HEADER: HeaderName = HeaderName::from_static("api-version");
 
+/// The longest URL a request can carry: the `http` crate refuses longer ones when the request
+/// is sent, as a transport failure that would not say which parameter is at fault.
+const MAX_URL_LEN: usize = u16::MAX as usize - 1;
+
 impl ClientHooks<Shared> for Client {
     async fn pre<E>(
         &self,
@@ -26,6 +30,14 @@ impl ClientHooks<Shared> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let state = &self.inner().0;
         request.headers_mut().remove(&GENERATOR_VERSION_HEADER);
+        let url_len = request.url().as_str().len();
+        if url_len > MAX_URL_LEN {
+            return Err(call::hook_failure(Error::InvalidRequest(format!(
+                "the URL of {} would be {url_len} bytes, over the {MAX_URL_LEN} a request can \
+                 carry: a parameter is too long",
+                info.operation_id
+            ))));
+        }
         if let Some(op) = operation::find(info.operation_id) {
             if !op.path_matches(request.url().path(), &state.base_path) {
                 return Err(call::hook_failure(Error::InvalidRequest(format!(

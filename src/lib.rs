@@ -145,6 +145,7 @@ mod lookahead;
 mod operation;
 mod pacer;
 mod pagination;
+mod path_segment;
 mod response;
 mod retry;
 mod send;

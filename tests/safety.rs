@@ -14,7 +14,8 @@ async fn ids_are_percent_encoded_into_one_path_segment() {
     for (id, sent) in [
         ("a/b", "/domains/a%2Fb"),
         ("../x", "/domains/..%2Fx"),
-        ("x?admin=1", "/domains/x%3Fadmin=1"),
+        ("x?admin=1", "/domains/x%3Fadmin%3D1"),
+        (r"a\..\b", "/domains/a%5C..%5Cb"),
         ("x#frag", "/domains/x%23frag"),
         ("50%", "/domains/50%25"),
     ] {
