@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
-use reqwest::header::{HeaderMap, ETAG, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
 use tracing::Instrument;
 
 use crate::envelope::Envelope;
@@ -40,6 +40,8 @@ struct CallState {
     headers: HeaderMap,
     /// Parsed once from the answer's headers, for the client's state and the response.
     rate_limit: Option<RateLimit>,
+    /// The `Idempotency-Key` the request carries, for an error to hand back to the caller.
+    idempotency_key: Option<HeaderValue>,
     /// Only failures fill this.
     failure: Option<Box<Failure>>,
 }
@@ -83,6 +85,11 @@ pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
         .ok()
         .flatten()?;
     Some(hook_failure(error))
+}
+
+/// Called once the request has its `Idempotency-Key`, so that an error can report it.
+pub(crate) fn record_idempotency_key(key: &HeaderValue) {
+    let _ = CALL.try_with(|state| state.borrow_mut().idempotency_key = Some(key.clone()));
 }
 
 /// Called as each attempt leaves.
@@ -310,6 +317,14 @@ fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E:
 /// Boxed where it is awaited: its state is large and only failed requests need it, while the
 /// future of every request would otherwise reserve room for it.
 async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
+    let key = state
+        .idempotency_key
+        .take()
+        .and_then(|key| key.to_str().ok().map(str::to_owned));
+    raw_error(error, state).await.with_idempotency_key(key)
+}
+
+async fn raw_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
     let headers = state.take_headers();
     let failure = state.failure.map(|failure| *failure).unwrap_or_default();
     match error {

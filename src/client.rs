@@ -199,6 +199,11 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or(ConfigError::MissingKey)??;
         let base_url = checked_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        // A client of the caller's applies timeouts of its own, unknown here.
+        let request_timeout = self
+            .http_client
+            .is_none()
+            .then(|| self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT));
         let http = match self.http_client {
             Some(client) => client,
             None => {
@@ -221,6 +226,7 @@ impl ClientBuilder {
             rate_limit: Mutex::new(None),
             retry: self.retry.unwrap_or_default(),
             pacer: self.rate_budget.map(Pacer::new),
+            request_timeout,
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
@@ -261,6 +267,8 @@ pub(crate) struct State {
     pub rate_limit: Mutex<Option<RateLimit>>,
     pub retry: RetryPolicy,
     pub pacer: Option<Pacer>,
+    /// Time allowed for one attempt, when the client set it; a pacer's wait counts against it.
+    pub request_timeout: Option<Duration>,
     pub max_response_bytes: usize,
 }
 

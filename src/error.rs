@@ -33,11 +33,25 @@ pub enum Error {
     /// The response body exceeded the client's limit (`ClientBuilder::max_response_bytes`); the
     /// rest of it was not read.
     #[error("HTTP {status} response larger than the {limit}-byte limit")]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// HTTP status of the response.
         status: u16,
         /// The limit in force, in bytes.
         limit: usize,
+        /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
+        idempotency_key: Option<String>,
+    },
+    /// The client's pacing ([`ClientBuilder::pace_requests`](crate::ClientBuilder::pace_requests))
+    /// had no turn for this request before its timeout or retry deadline ran out; nothing was
+    /// sent. Trying later, or with fewer requests at once, succeeds.
+    #[error("no turn in the client's rate budget for {wait:?}, longer than the request may wait; nothing was sent")]
+    #[non_exhaustive]
+    RateBudgetExhausted {
+        /// How long the request would have had to wait for its turn.
+        wait: Duration,
+        /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
+        idempotency_key: Option<String>,
     },
     /// The request was refused before it was sent: a parameter is missing or out of range, or an
     /// id would change the path.
@@ -55,8 +69,74 @@ impl Error {
         match self {
             Self::Api(api) => api.retryable,
             Self::Transport(transport) => transport.kind != TransportErrorKind::Other,
+            Self::RateBudgetExhausted { .. } => true,
             _ => false,
         }
+    }
+
+    /// The `Idempotency-Key` of the failed request, when it carried one: the key the client
+    /// generated for a create, or the one set with `.idempotency_key(…)`.
+    ///
+    /// A create that failed may still have been performed: the connection can break after the
+    /// server committed it, or every attempt can fail after the first succeeded. Sending the
+    /// same create again with this key is safe: the server performs it at most once and answers
+    /// a repeat with the first result.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+    /// use sendmux_management::types;
+    ///
+    /// let body = types::WebhookCreateBody::builder()
+    ///     .url("https://hooks.example.com/sendmux")
+    ///     .event_types(vec![types::WebhookEventType::MessageDelivered]);
+    /// let created = match client.create_webhook().body(body.clone()).await {
+    ///     Ok(created) => created,
+    ///     Err(error) => match error.idempotency_key() {
+    ///         // Later, or after a restart if the key was stored: at most one webhook results.
+    ///         Some(key) if error.is_retryable() => {
+    ///             let key = key.to_owned();
+    ///             client.create_webhook().idempotency_key(key).body(body).await?
+    ///         }
+    ///         _ => return Err(error),
+    ///     },
+    /// };
+    /// println!("webhook {}", created.id);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Self::Api(api) => api.idempotency_key.as_deref(),
+            Self::Transport(transport) => transport.idempotency_key.as_deref(),
+            Self::Decode(decode) => decode.idempotency_key.as_deref(),
+            Self::ResponseTooLarge {
+                idempotency_key, ..
+            }
+            | Self::RateBudgetExhausted {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Records the key of the request this error ended.
+    pub(crate) fn with_idempotency_key(mut self, key: Option<String>) -> Self {
+        if key.is_none() {
+            return self;
+        }
+        match &mut self {
+            Self::Api(api) => api.idempotency_key = key,
+            Self::Transport(transport) => transport.idempotency_key = key,
+            Self::Decode(decode) => decode.idempotency_key = key,
+            Self::ResponseTooLarge {
+                idempotency_key, ..
+            }
+            | Self::RateBudgetExhausted {
+                idempotency_key, ..
+            } => *idempotency_key = key,
+            _ => {}
+        }
+        self
     }
 
     /// The HTTP status, when the API answered.
@@ -122,6 +202,8 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     /// Rate-limit state after this request.
     pub rate_limit: Option<RateLimit>,
+    /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
+    pub idempotency_key: Option<String>,
 }
 
 /// One problem with one field of the request.
@@ -163,6 +245,7 @@ impl ApiError {
             request_id: Some(envelope.meta.request_id),
             retry_after: retry_after(headers),
             rate_limit: RateLimit::from_headers(headers),
+            idempotency_key: None,
         }
     }
 
@@ -187,6 +270,7 @@ impl ApiError {
             request_id: header(headers, &X_REQUEST_ID),
             retry_after: retry_after(headers),
             rate_limit: RateLimit::from_headers(headers),
+            idempotency_key: None,
         }
     }
 }
@@ -219,6 +303,7 @@ pub struct TransportError {
     pub kind: TransportErrorKind,
     #[source]
     source: BoxError,
+    idempotency_key: Option<String>,
 }
 
 impl TransportError {
@@ -226,6 +311,7 @@ impl TransportError {
         Self {
             kind,
             source: source.into(),
+            idempotency_key: None,
         }
     }
 
@@ -283,6 +369,8 @@ pub struct DecodeError {
     pub column: usize,
     /// What was wrong there.
     pub reason: String,
+    /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
+    pub idempotency_key: Option<String>,
     #[source]
     source: Option<BoxError>,
 }
@@ -295,6 +383,7 @@ impl DecodeError {
             line: error.line(),
             column: error.column(),
             reason: error.to_string(),
+            idempotency_key: None,
             source: Some(Box::new(error)),
         }
     }
@@ -306,6 +395,7 @@ impl DecodeError {
             line: 0,
             column: 0,
             reason: reason.into(),
+            idempotency_key: None,
             source: None,
         }
     }

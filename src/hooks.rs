@@ -57,6 +57,11 @@ impl ClientHooks<Shared> for Client {
                 }
             }
         }
+        if request.method() == Method::POST {
+            if let Some(key) = request.headers().get(&IDEMPOTENCY_KEY) {
+                call::record_idempotency_key(key);
+            }
+        }
         let authorization = state
             .auth
             .header()

@@ -101,7 +101,10 @@
 //! retried; PATCH only when the policy allows it; POST only with an `Idempotency-Key`, which
 //! every create documenting one receives automatically and keeps across attempts, so a retried
 //! create is never performed twice. Set your own with `.idempotency_key(…)` to make a create
-//! safe across restarts of your program.
+//! safe across restarts of your program. When every attempt fails, the create may still have
+//! happened: [`Error::idempotency_key`] gives the key it carried, to send it again safely.
+//! A server's `Retry-After` is honoured up to [`RetryPolicy::max_retry_after`]; no number a
+//! server sends makes the client wait without bound.
 //!
 //! # Conditional requests
 //!

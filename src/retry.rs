@@ -21,7 +21,10 @@ use crate::response::{retry_after, RateLimit};
 ///
 /// Between attempts the client waits a random time between zero and an exponentially growing
 /// ceiling ("full jitter"), but never less than the server's `Retry-After` and, for a 429 without
-/// it, never less than the time until the rate-limit window resets.
+/// it, never less than the time until the rate-limit window resets. A server asking for a longer
+/// wait than [`RetryPolicy::max_retry_after`] allows, or one that would carry the retry past the
+/// deadline, gets no further attempt: the error is returned at once, its `retry_after` saying
+/// what the server asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct RetryPolicy {
@@ -29,17 +32,20 @@ pub struct RetryPolicy {
     base_delay: Duration,
     max_delay: Duration,
     deadline: Option<Duration>,
+    max_retry_after: Duration,
     retry_patch: bool,
 }
 
 impl Default for RetryPolicy {
-    /// Four attempts, backoff from 250 ms up to 20 s, at most 60 s in all; PATCH not retried.
+    /// Four attempts, backoff from 250 ms up to 20 s, at most 60 s in all, server-requested
+    /// waits up to 60 s; PATCH not retried.
     fn default() -> Self {
         Self {
             max_attempts: 4,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             deadline: Some(Duration::from_secs(60)),
+            max_retry_after: Duration::from_secs(60),
             retry_patch: false,
         }
     }
@@ -78,6 +84,14 @@ impl RetryPolicy {
         self
     }
 
+    /// Longest wait the server may ask for (`Retry-After`, or a 429's rate-limit reset) and still
+    /// get another attempt; a longer one ends the retries. Bounds every wait between attempts,
+    /// whatever the server sends, also without a deadline.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
     /// Also retry PATCH requests. Only safe when sending the same change twice has the effect of
     /// sending it once, as with the API's field-replacing updates guarded by `If-Match`.
     pub fn retry_patch(mut self, retry: bool) -> Self {
@@ -91,6 +105,11 @@ impl RetryPolicy {
 
     pub(crate) fn deadline_after(&self) -> Option<Duration> {
         self.deadline
+    }
+
+    /// Whether the server's requested wait is one this policy sits out.
+    pub(crate) fn accepts_server_wait(&self, wait: Option<Duration>) -> bool {
+        wait.is_none_or(|wait| wait <= self.max_retry_after)
     }
 
     /// Whether a request of this method may be sent twice.

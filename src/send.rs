@@ -14,8 +14,9 @@ use crate::call;
 use crate::client::State;
 use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::lookahead;
+use crate::pacer::Pacer;
 use crate::response::{RateLimit, IDEMPOTENCY_KEY};
-use crate::retry::{assess_answer, assess_failure};
+use crate::retry::{assess_answer, assess_failure, RetryPolicy};
 
 /// A response whose body has been read.
 struct Answer {
@@ -53,9 +54,14 @@ pub(crate) fn execute<'a>(
                 .then(|| copy_for_retry(&request))
                 .flatten();
             call::record_attempt(attempt);
-            // The rare waits are boxed so that they do not enlarge the future of every request.
             if let Some(pacer) = &state.pacer {
-                Box::pin(pacer.acquire()).await;
+                // The rare waits are boxed so that they do not enlarge the future of every request.
+                if let Err(refused) =
+                    Box::pin(wait_for_turn(pacer, state, &policy, started, &mut request)).await
+                {
+                    call::fail_after_exchange(refused);
+                    return Ok(Answer::nothing().into_response());
+                }
             }
             let outcome = match send(http, request, state.max_response_bytes).await {
                 Ok(Received::Whole(answer)) => Ok(answer),
@@ -85,10 +91,13 @@ pub(crate) fn execute<'a>(
                 return outcome.map(Answer::into_response);
             };
             let delay = policy.delay(attempt + 1, floor);
-            if policy
-                .deadline_after()
-                .is_some_and(|deadline| started.elapsed() + delay > deadline)
-            {
+            let past_deadline = policy.deadline_after().is_some_and(|deadline| {
+                started
+                    .elapsed()
+                    .checked_add(delay)
+                    .is_none_or(|end| end > deadline)
+            });
+            if past_deadline || !policy.accepts_server_wait(floor) {
                 return outcome.map(Answer::into_response);
             }
             tracing::info!(
@@ -103,6 +112,43 @@ pub(crate) fn execute<'a>(
             attempt += 1;
         }
     }
+}
+
+/// Waits for the request's turn in the pacer's schedule. A turn further away than the request
+/// may wait (its timeout, or what is left of the retry deadline) is given back at once and the
+/// request fails without being sent; after a wait, the request's timeout is what is left of it.
+async fn wait_for_turn(
+    pacer: &Pacer,
+    state: &State,
+    policy: &RetryPolicy,
+    started: Instant,
+    request: &mut reqwest::Request,
+) -> Result<(), Error> {
+    let turn = pacer.take_turn();
+    let wait = turn.wait_time();
+    if wait.is_zero() {
+        turn.spend();
+        return Ok(());
+    }
+    let timeout = request.timeout().copied().or(state.request_timeout);
+    let left = policy
+        .deadline_after()
+        .map(|deadline| deadline.saturating_sub(started.elapsed()));
+    let limit = match (timeout, left) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if limit.is_some_and(|limit| wait >= limit) {
+        return Err(Error::RateBudgetExhausted {
+            wait,
+            idempotency_key: None,
+        });
+    }
+    turn.wait().await;
+    if let Some(timeout) = timeout {
+        *request.timeout_mut() = Some(timeout.saturating_sub(wait));
+    }
+    Ok(())
 }
 
 /// A copy of `request` to send again if this attempt fails. `Request::try_clone` also fills and
@@ -146,6 +192,7 @@ fn send(
         let too_large = |parts: &Parts| Error::ResponseTooLarge {
             status: parts.status.as_u16(),
             limit,
+            idempotency_key: None,
         };
         if declared_too_large {
             let error = too_large(&parts);
@@ -199,6 +246,12 @@ where
 }
 
 impl Answer {
+    /// Stands in for the answer of a request that was never sent, for a call that is about to
+    /// fail with the error it recorded.
+    fn nothing() -> Self {
+        Self::empty(http::Response::new(()).into_parts().0)
+    }
+
     /// Keeps the status and headers of a response whose body was not taken.
     fn empty(parts: Parts) -> Self {
         Self {

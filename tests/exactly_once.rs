@@ -1,7 +1,9 @@
 //! Exactly-once creates through faults: a loopback server that deduplicates creates by
-//! `Idempotency-Key`, and on the first sight of each key either answers 503, answers 429, or
-//! commits the create and then drops the connection without answering. A thousand creates must
-//! leave a thousand resources, with no duplicate and no error reaching the caller.
+//! `Idempotency-Key`, and either answers 503, answers 429, or commits the create and then drops
+//! the connection without answering. A thousand creates must leave a thousand resources, with no
+//! duplicate: with one fault per key no error reaches the caller; with faults falling at random
+//! on any attempt, a caller that re-submits a failed create with the key its error reports still
+//! makes exactly one resource.
 
 mod common;
 
@@ -26,6 +28,18 @@ struct Store {
     seen: Mutex<std::collections::HashSet<String>>,
     requests: AtomicUsize,
     faults: AtomicUsize,
+    /// Faults fall at random on every attempt, a key's first or not, from this seed.
+    random: Option<Mutex<fastrand::Rng>>,
+}
+
+/// 10 % dropped after commit, 5 % 503, 5 % 429.
+fn random_fault(rng: &mut fastrand::Rng) -> Option<Fault> {
+    match rng.u32(0..100) {
+        0..10 => Some(Fault::DropAfterCommit),
+        10..15 => Some(Fault::Unavailable),
+        15..20 => Some(Fault::RateLimited),
+        _ => None,
+    }
 }
 
 enum Fault {
@@ -92,10 +106,10 @@ async fn connection(
             continue;
         };
         let first_sighting = store.seen.lock().unwrap().insert(key.clone());
-        let fault = if first_sighting {
-            fault_for(sighting)
-        } else {
-            None
+        let fault = match &store.random {
+            Some(rng) => random_fault(&mut rng.lock().unwrap()),
+            None if first_sighting => fault_for(sighting),
+            None => None,
         };
         let id = {
             let mut by_key = store.by_key.lock().unwrap();
@@ -146,13 +160,39 @@ async fn respond(
     stream.get_mut().write_all(body.as_bytes()).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_creates_through_faults_make_a_thousand_resources() {
+fn webhook(n: usize) -> types::builder::WebhookCreateBody {
+    types::WebhookCreateBody::builder()
+        .url(format!("https://hooks.example.com/{n}"))
+        .event_types(vec![types::WebhookEventType::MessageDelivered])
+}
+
+async fn start(random: Option<u64>) -> (String, Arc<Store>, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let store = Arc::new(Store::default());
+    let store = Arc::new(Store {
+        random: random.map(|seed| Mutex::new(fastrand::Rng::with_seed(seed))),
+        ..Store::default()
+    });
     let server = tokio::spawn(serve(listener, store.clone()));
+    (url, store, server)
+}
 
+/// Every caller got a distinct resource and the server holds exactly one per intended create.
+fn assert_exactly_once(ids: Vec<String>, store: &Store) {
+    let mut ids = ids;
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), CREATES, "every caller got a distinct resource");
+    assert_eq!(
+        store.by_key.lock().unwrap().len(),
+        CREATES,
+        "no duplicate was created"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_creates_through_faults_make_a_thousand_resources() {
+    let (url, store, server) = start(None).await;
     let client = Client::builder()
         .api_key(TOKEN)
         .base_url(url)
@@ -171,11 +211,7 @@ async fn a_thousand_creates_through_faults_make_a_thousand_resources() {
             async move {
                 client
                     .create_webhook()
-                    .body(
-                        types::WebhookCreateBody::builder()
-                            .url(format!("https://hooks.example.com/{n}"))
-                            .event_types(vec![types::WebhookEventType::MessageDelivered]),
-                    )
+                    .body(webhook(n))
                     .await
                     .map(|created| created.data.id)
             }
@@ -194,17 +230,70 @@ async fn a_thousand_creates_through_faults_make_a_thousand_resources() {
         errors.len(),
         errors[0]
     );
-    let mut ids: Vec<_> = results.into_iter().map(Result::unwrap).collect();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), CREATES, "every caller got a distinct resource");
-    assert_eq!(
-        store.by_key.lock().unwrap().len(),
-        CREATES,
-        "no duplicate was created"
-    );
+    assert_exactly_once(results.into_iter().map(Result::unwrap).collect(), &store);
     assert!(
         store.faults.load(Ordering::SeqCst) >= CREATES / 5,
         "faults were injected"
     );
+}
+
+/// Creates webhook `n` until it succeeds, re-submitting a failed attempt with the key its error
+/// reports, as a caller would. Returns the id and how many errors the caller saw.
+async fn create_until_done(client: Client, n: usize) -> (String, usize) {
+    let mut key: Option<String> = None;
+    for seen in 0..50 {
+        let mut request = client.create_webhook().body(webhook(n));
+        if let Some(key) = &key {
+            request = request.idempotency_key(key.clone());
+        }
+        match request.await {
+            Ok(created) => return (created.data.id.clone(), seen),
+            Err(error) => {
+                let reported = error
+                    .idempotency_key()
+                    .unwrap_or_else(|| panic!("the error carries no key: {error}"));
+                if let Some(key) = &key {
+                    assert_eq!(reported, key, "a re-submission keeps its key");
+                }
+                assert!(error.is_retryable(), "{error}");
+                key = Some(reported.to_owned());
+            }
+        }
+    }
+    panic!("create {n} kept failing");
+}
+
+async fn random_faults(seed: u64, policy: RetryPolicy) -> usize {
+    let (url, store, server) = start(Some(seed)).await;
+    let client = Client::builder()
+        .api_key(TOKEN)
+        .base_url(url)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let run = futures::stream::iter(0..CREATES)
+        .map(|n| create_until_done(client.clone(), n))
+        .buffer_unordered(32)
+        .collect::<Vec<_>>();
+    let results = tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("bounded run time");
+    server.abort();
+    let errors = results.iter().map(|(_, seen)| seen).sum();
+    assert_exactly_once(results.into_iter().map(|(id, _)| id).collect(), &store);
+    errors
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_faults_with_default_retries_and_resubmission_make_exactly_one_each() {
+    let seed = fastrand::u64(..);
+    let errors = random_faults(seed, RetryPolicy::default()).await;
+    println!("seed {seed}: {errors} errors reached callers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_reaching_the_caller_is_resolved_by_resubmitting_with_its_key() {
+    let seed = fastrand::u64(..);
+    let errors = random_faults(seed, RetryPolicy::none()).await;
+    assert!(errors >= CREATES / 10, "seed {seed}: only {errors} errors");
 }

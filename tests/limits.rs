@@ -75,7 +75,8 @@ async fn a_streamed_body_past_the_limit_is_cut_off() {
             error,
             Error::ResponseTooLarge {
                 status: 200,
-                limit: LIMIT
+                limit: LIMIT,
+                ..
             }
         ),
         "{error:?}"
