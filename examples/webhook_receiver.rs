@@ -1,5 +1,6 @@
 //! A webhook receiver: verifies every delivery, drops repeats of an event already accepted, and
-//! answers at once, leaving the work to a background task.
+//! answers at once, leaving the work to a background task. Repeats are recognised by the signed
+//! event id, and remembered for as long as the verifier's age limit would let one through.
 //!
 //! ```sh
 //! SENDMUX_WEBHOOK_SECRETS=whsec_current,whsec_previous cargo run --example webhook_receiver
@@ -8,19 +9,25 @@
 //! Several comma-separated secrets are accepted while a rotation takes effect. Listens on
 //! 127.0.0.1:8787 (or `PORT`) at `POST /webhooks/sendmux`.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use sendmux_management::webhooks::{Delivery, Verifier, WebhookError};
+use sendmux_management::webhooks::{
+    Delivery, Verifier, WebhookError, DEFAULT_CLOCK_SKEW, DEFAULT_MAX_AGE,
+};
 use tokio::sync::mpsc;
 
-/// How many recent event ids are remembered to drop repeats.
-const REMEMBERED: usize = 10_000;
+/// How long an accepted event id is remembered. An event accepted now was dated at most the
+/// clock skew ahead, so once this has passed the verifier refuses any replay of it as stale and
+/// the id is no longer needed. A count limit instead would let a busy stream push ids out while
+/// their replays still pass.
+const REMEMBER_FOR: Duration = DEFAULT_MAX_AGE.saturating_add(DEFAULT_CLOCK_SKEW);
 
 struct Receiver {
     verifier: Verifier,
@@ -28,26 +35,41 @@ struct Receiver {
     work: mpsc::Sender<Delivery>,
 }
 
-/// The most recent event ids, oldest first out.
+/// Ids of accepted events, with when they were accepted. Only the service can sign a new id,
+/// so what this holds grows with the real event rate, not with what a sender makes up.
 #[derive(Default)]
 struct Seen {
-    ids: HashSet<String>,
-    order: VecDeque<String>,
+    accepted: HashMap<String, Instant>,
+    order: VecDeque<(Instant, String)>,
 }
 
 impl Seen {
     /// Remembers `id`; false when it was already there.
     fn insert(&mut self, id: &str) -> bool {
-        if !self.ids.insert(id.to_owned()) {
-            return false;
-        }
-        self.order.push_back(id.to_owned());
-        if self.order.len() > REMEMBERED {
-            if let Some(oldest) = self.order.pop_front() {
-                self.ids.remove(&oldest);
+        while self
+            .order
+            .front()
+            .is_some_and(|(at, _)| at.elapsed() >= REMEMBER_FOR)
+        {
+            if let Some((at, old)) = self.order.pop_front() {
+                // An id forgotten and accepted again since then is kept.
+                if self.accepted.get(&old) == Some(&at) {
+                    self.accepted.remove(&old);
+                }
             }
         }
+        if self.accepted.contains_key(id) {
+            return false;
+        }
+        let now = Instant::now();
+        self.accepted.insert(id.to_owned(), now);
+        self.order.push_back((now, id.to_owned()));
         true
+    }
+
+    /// Forgets `id`, so that the service's next attempt is taken.
+    fn forget(&mut self, id: &str) {
+        self.accepted.remove(id);
     }
 }
 
@@ -67,10 +89,8 @@ async fn receive(
             return StatusCode::UNAUTHORIZED;
         }
     };
-    let id = delivery
-        .event_id
-        .clone()
-        .unwrap_or_else(|| delivery.event.id.clone());
+    // The signed id: the verifier has refused any delivery whose id header says otherwise.
+    let id = delivery.event.id.clone();
     if !receiver
         .seen
         .lock()
@@ -88,8 +108,7 @@ async fn receive(
                 .seen
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .ids
-                .remove(&id);
+                .forget(&id);
             StatusCode::SERVICE_UNAVAILABLE
         }
     }
@@ -101,7 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|_| "set SENDMUX_WEBHOOK_SECRETS to the subscription's signing secret")?;
     let mut secrets = secrets.split(',').map(str::trim).filter(|s| !s.is_empty());
     let first = secrets.next().ok_or("SENDMUX_WEBHOOK_SECRETS is empty")?;
-    let verifier = secrets.fold(Verifier::new(first), Verifier::with_secret);
+    let verifier = secrets.try_fold(Verifier::new(first)?, Verifier::with_secret)?;
 
     let (work, mut queue) = mpsc::channel::<Delivery>(1_024);
     tokio::spawn(async move {

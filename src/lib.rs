@@ -123,7 +123,8 @@
 //! # Webhooks
 //!
 //! [`webhooks::Verifier`] checks `X-Sendmux-Signature` over the raw body with one or more
-//! secrets and returns the typed event; [`webhooks::sign`] produces signatures for tests.
+//! secrets, refuses headers that contradict the signed body and events too old to be anything
+//! but a replay, and returns the typed event; [`webhooks::sign`] produces signatures for tests.
 //!
 //! # Testing
 //!
