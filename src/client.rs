@@ -169,6 +169,14 @@ impl ClientBuilder {
     /// Send requests through this HTTP client instead of one built here. Its own timeouts, TLS
     /// and user agent then apply; the timeout and user-agent settings of this builder are
     /// ignored. See [`install_crypto_provider`] if building it panics for want of a TLS provider.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the client built here
+    /// is. reqwest follows redirects by default, before this crate sees the answer, so the
+    /// request would already have gone where the redirect pointed: its body and
+    /// `Idempotency-Key` always, its API key too on the same host (reqwest drops it only for
+    /// another origin). The crate still refuses an answer that comes from another URL than the
+    /// request's ([`Error::Redirect`]), but cannot call back what was sent, nor notice a
+    /// redirect back to the request's own URL.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -211,6 +219,8 @@ impl ClientBuilder {
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
                     .user_agent(user_agent)
+                    // The API never redirects; following one would send the request elsewhere.
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|e| ConfigError::HttpClient(Box::new(e)))?
             }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::response::{header, retry_after, RateLimit, X_REQUEST_ID};
 use crate::types::{ErrorCode, ErrorEnvelope};
@@ -30,6 +30,9 @@ pub enum Error {
     /// to get this as a value instead.
     #[error("not modified since the ETag sent")]
     NotModified(Box<crate::NotModified>),
+    /// The answer was a redirect, which the client does not follow; see [`RedirectError`].
+    #[error(transparent)]
+    Redirect(Box<RedirectError>),
     /// The response body exceeded the client's limit (`ClientBuilder::max_response_bytes`); the
     /// rest of it was not read.
     #[error("HTTP {status} response larger than the {limit}-byte limit")]
@@ -65,6 +68,7 @@ impl Error {
             Self::Api(api) => Some(api.status),
             Self::Decode(decode) => Some(decode.status),
             Self::NotModified(_) => Some(304),
+            Self::Redirect(redirect) => redirect.status,
             Self::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
@@ -267,6 +271,53 @@ impl std::fmt::Display for TransportErrorKind {
         })
     }
 }
+
+/// A redirect the client refused. The API never redirects, so a redirect comes from something
+/// else on the way (a proxy, a captive portal, a wrong base URL), and following it would hand
+/// the request, its key and body included, to wherever it points. Not retryable.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RedirectError {
+    /// The redirect's status (301, 302, 303, 307, 308 or another 3xx but 304). `None` when the
+    /// HTTP client given to `ClientBuilder::http_client` followed the redirect by itself.
+    pub status: Option<u16>,
+    /// Where the redirect pointed: its `Location` header as sent, if any; when the HTTP client
+    /// followed it, the URL the discarded answer came from.
+    pub location: Option<String>,
+}
+
+impl RedirectError {
+    /// A redirect answer, refused as it came.
+    pub(crate) fn answered(status: u16, location: Option<&HeaderValue>) -> Error {
+        Error::Redirect(Box::new(Self {
+            status: Some(status),
+            location: location.map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        }))
+    }
+
+    /// An answer from `url`, where the HTTP client went after a redirect it followed.
+    pub(crate) fn followed(url: &reqwest::Url) -> Error {
+        Error::Redirect(Box::new(Self {
+            status: None,
+            location: Some(url.as_str().to_owned()),
+        }))
+    }
+}
+
+impl std::fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = self.location.as_deref().unwrap_or("nowhere (no Location)");
+        match self.status {
+            Some(status) => write!(f, "HTTP {status} redirect to {to} not followed"),
+            None => write!(
+                f,
+                "the HTTP client followed a redirect to {to}; its answer was discarded"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RedirectError {}
 
 /// A success answer whose body does not fit the spec.
 #[derive(Debug, thiserror::Error)]

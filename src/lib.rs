@@ -26,7 +26,10 @@
 //! access token of a connected app, and [`ClientBuilder::token_provider`] a closure called before
 //! every attempt, for tokens that expire. Keys are checked when the client is built (empty,
 //! wrong prefix, characters a header cannot carry) and never appear in `Debug` output, errors or
-//! traces. Plain `http` is refused except on loopback.
+//! traces. Plain `http` is refused except on loopback, and no redirect is followed: the API
+//! never sends one, so a 3xx answer other than 304 ends the request with [`Error::Redirect`]
+//! (status and `Location`) rather than sending the request, key and body included, where it
+//! points.
 //!
 //! # Responses and errors
 //!
@@ -36,9 +39,10 @@
 //!
 //! Every failure is an [`Error`]: [`Error::Api`] for an error answer (status, [`ErrorCode`],
 //! message, `retryable`, per-field issues, request id, `Retry-After`), even when the body is not
-//! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::InvalidRequest`],
-//! [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest. Enumerations, [`ErrorCode`]
-//! included, are open: a value this version does not know decodes as `Unknown(String)`.
+//! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::Redirect`],
+//! [`Error::InvalidRequest`], [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest.
+//! Enumerations, [`ErrorCode`] included, are open: a value this version does not know decodes
+//! as `Unknown(String)`.
 //!
 //! ```no_run
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
@@ -160,7 +164,8 @@ pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
 };
 pub use error::{
-    ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,
+    ApiError, ConfigError, DecodeError, Error, FieldIssue, RedirectError, TransportError,
+    TransportErrorKind,
 };
 pub use generated::{builder, types};
 pub use pacer::RateBudget;

@@ -11,10 +11,11 @@ use crate::response::{retry_after, RateLimit};
 /// When and how often a failed request is sent again.
 ///
 /// Retried: connection failures, timeouts, a connection broken mid-exchange, and the statuses
-/// 429, 500, 502, 503 and 504, unless the error body says `retryable: false`. GET, PUT and DELETE
-/// are retried; PATCH only with [`RetryPolicy::retry_patch`]; POST only when it carries an
-/// `Idempotency-Key`, which the client adds to every create that documents one, so the server
-/// recognises a repeat and answers it with the first result instead of acting twice.
+/// 429, 500, 502, 503 and 504, unless the error body says `retryable: false`. Never retried: a
+/// redirect, since the same server would send it again.
+/// GET, PUT and DELETE are retried; PATCH only with [`RetryPolicy::retry_patch`]; POST only when
+/// it carries an `Idempotency-Key`, which the client adds to every create that documents one, so
+/// the server recognises a repeat and answers it with the first result instead of acting twice.
 ///
 /// A 409 `idempotency_conflict` is never retried: it means the same key is still being processed
 /// or was used for a different body, and sending it again cannot change that by itself.
