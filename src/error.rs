@@ -53,11 +53,14 @@ pub enum Error {
 
 impl Error {
     /// Whether sending the same request again may succeed: the API said so (`retryable`), or the
-    /// connection failed or timed out.
+    /// connection failed, broke or timed out.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => api.retryable,
-            Self::Transport(transport) => transport.kind != TransportErrorKind::Other,
+            Self::Transport(transport) => !matches!(
+                transport.kind,
+                TransportErrorKind::Other | TransportErrorKind::Protocol
+            ),
             _ => false,
         }
     }
@@ -238,6 +241,8 @@ impl TransportError {
             TransportErrorKind::Timeout
         } else if error.is_connect() {
             TransportErrorKind::Connect
+        } else if breaks_protocol(&error) {
+            TransportErrorKind::Protocol
         } else if error.is_body() || error.is_decode() || error.is_request() {
             TransportErrorKind::Interrupted
         } else {
@@ -245,6 +250,20 @@ impl TransportError {
         };
         Self::new(kind, error.without_url())
     }
+}
+
+/// Whether the answer was refused as malformed HTTP (a head too large, too many headers, no
+/// status line). reqwest reports it like a connection broken mid-exchange; only its cause, an
+/// error of hyper, tells them apart.
+pub(crate) fn breaks_protocol(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
+            return hyper.is_parse();
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// What part of the exchange failed.
@@ -257,6 +276,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while the request or response was in flight.
     Interrupted,
+    /// The server's answer is not valid HTTP. Not retryable: the server that sent it would
+    /// answer the same way again.
+    Protocol,
     /// Anything else.
     Other,
 }
@@ -267,6 +289,7 @@ impl std::fmt::Display for TransportErrorKind {
             Self::Connect => "could not connect to the API",
             Self::Timeout => "the request timed out",
             Self::Interrupted => "the connection broke mid-exchange",
+            Self::Protocol => "the answer is not valid HTTP",
             Self::Other => "the request failed",
         })
     }

@@ -101,11 +101,11 @@
 //!
 //! Requests are retried by the [`RetryPolicy`] of the client (or the one set on a request with
 //! `retry_policy`): connection failures, timeouts, broken connections, 429 and 5xx, with full
-//! jitter backoff, `Retry-After` as a floor and a total deadline. GET, PUT and DELETE are
-//! retried; PATCH only when the policy allows it; POST only with an `Idempotency-Key`, which
-//! every create documenting one receives automatically and keeps across attempts, so a retried
-//! create is never performed twice. Set your own with `.idempotency_key(…)` to make a create
-//! safe across restarts of your program.
+//! jitter backoff, `Retry-After` as a floor and a total deadline; never redirects or answers
+//! that are not valid HTTP. GET, PUT and DELETE are retried; PATCH only when the policy allows
+//! it; POST only with an `Idempotency-Key`, which every create documenting one receives
+//! automatically and keeps across attempts, so a retried create is never performed twice. Set
+//! your own with `.idempotency_key(…)` to make a create safe across restarts of your program.
 //!
 //! # Conditional requests
 //!
