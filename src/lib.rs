@@ -121,6 +121,11 @@
 //! (by default the API's 600 per minute), shared by the client's clones and adjusted to what the
 //! server reports is left.
 //!
+//! # Several runtimes
+//!
+//! A pooled connection belongs to the tokio runtime that opened it. A client shared by several
+//! runtimes should be built with [`ClientBuilder::pool_max_idle_per_host`]`(0)`: see [`Client`].
+//!
 //! # Webhooks
 //!
 //! [`webhooks::Verifier`] checks `X-Sendmux-Signature` over the raw body with one or more
