@@ -43,6 +43,16 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// # Ok(())
 /// # }
 /// ```
+///
+/// # Several runtimes
+///
+/// A client can be shared by tasks of several tokio runtimes, with one caveat. A pooled
+/// connection is driven by a task of the runtime that opened it, so a request from another
+/// runtime that picks it up makes progress only while that runtime runs. When the first runtime
+/// is alive but idle, e.g. a current-thread runtime whose thread is busy outside `block_on`,
+/// the request stalls until its timeout. Programs that use one client from several runtimes
+/// should turn connection reuse off with [`ClientBuilder::pool_max_idle_per_host`]`(0)`, or
+/// build one client per runtime; programs with a single runtime need neither.
 #[derive(Clone)]
 pub struct Client {
     raw: generated::Client,
@@ -110,6 +120,7 @@ pub struct ClientBuilder {
     request_timeout: Option<Duration>,
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
+    pool_max_idle_per_host: Option<usize>,
     retry: Option<RetryPolicy>,
     rate_budget: Option<RateBudget>,
     max_response_bytes: Option<usize>,
@@ -166,9 +177,27 @@ impl ClientBuilder {
         self
     }
 
-    /// Send requests through this HTTP client instead of one built here. Its own timeouts, TLS
-    /// and user agent then apply; the timeout and user-agent settings of this builder are
-    /// ignored. See [`install_crypto_provider`] if building it panics for want of a TLS provider.
+    /// Keeps at most `max` idle connections per host for reuse (default: no limit). `0` turns
+    /// reuse off: every request opens its own connection, on the runtime that sends it, which a
+    /// client shared by several runtimes needs (see [`Client`]). Reuse saves a TCP and TLS
+    /// handshake per request, so leave it on otherwise.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = Some(max);
+        self
+    }
+
+    /// Send requests through this HTTP client instead of one built here. Its own timeouts, TLS,
+    /// pool and user agent then apply; the timeout, pool and user-agent settings of this builder
+    /// are ignored. See [`install_crypto_provider`] if building it panics for want of a TLS
+    /// provider.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the client built here
+    /// is. reqwest follows redirects by default, before this crate sees the answer, so the
+    /// request would already have gone where the redirect pointed: its body and
+    /// `Idempotency-Key` always, its API key too on the same host (reqwest drops it only for
+    /// another origin). The crate still refuses an answer that comes from another URL than the
+    /// request's ([`Error::Redirect`]), but cannot call back what was sent, nor notice a
+    /// redirect back to the request's own URL.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -212,10 +241,16 @@ impl ClientBuilder {
                     Some(suffix) => format!("{USER_AGENT} {suffix}"),
                     None => USER_AGENT.to_owned(),
                 };
-                reqwest::Client::builder()
+                let mut builder = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                     .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
                     .user_agent(user_agent)
+                    // The API never redirects; following one would send the request elsewhere.
+                    .redirect(reqwest::redirect::Policy::none());
+                if let Some(max) = self.pool_max_idle_per_host {
+                    builder = builder.pool_max_idle_per_host(max);
+                }
+                builder
                     .build()
                     .map_err(|e| ConfigError::HttpClient(Box::new(e)))?
             }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::response::{header, retry_after, RateLimit, X_REQUEST_ID};
 use crate::types::{ErrorCode, ErrorEnvelope};
@@ -30,6 +30,9 @@ pub enum Error {
     /// to get this as a value instead.
     #[error("not modified since the ETag sent")]
     NotModified(Box<crate::NotModified>),
+    /// The answer was a redirect, which the client does not follow; see [`RedirectError`].
+    #[error(transparent)]
+    Redirect(Box<RedirectError>),
     /// The response body exceeded the client's limit (`ClientBuilder::max_response_bytes`); the
     /// rest of it was not read.
     #[error("HTTP {status} response larger than the {limit}-byte limit")]
@@ -64,11 +67,14 @@ pub enum Error {
 
 impl Error {
     /// Whether sending the same request again may succeed: the API said so (`retryable`), or the
-    /// connection failed or timed out.
+    /// connection failed, broke or timed out.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(api) => api.retryable,
-            Self::Transport(transport) => transport.kind != TransportErrorKind::Other,
+            Self::Transport(transport) => !matches!(
+                transport.kind,
+                TransportErrorKind::Other | TransportErrorKind::Protocol
+            ),
             Self::RateBudgetExhausted { .. } => true,
             _ => false,
         }
@@ -109,6 +115,7 @@ impl Error {
             Self::Api(api) => api.idempotency_key.as_deref(),
             Self::Transport(transport) => transport.idempotency_key.as_deref(),
             Self::Decode(decode) => decode.idempotency_key.as_deref(),
+            Self::Redirect(redirect) => redirect.idempotency_key.as_deref(),
             Self::ResponseTooLarge {
                 idempotency_key, ..
             }
@@ -128,6 +135,7 @@ impl Error {
             Self::Api(api) => api.idempotency_key = key,
             Self::Transport(transport) => transport.idempotency_key = key,
             Self::Decode(decode) => decode.idempotency_key = key,
+            Self::Redirect(redirect) => redirect.idempotency_key = key,
             Self::ResponseTooLarge {
                 idempotency_key, ..
             }
@@ -145,6 +153,7 @@ impl Error {
             Self::Api(api) => Some(api.status),
             Self::Decode(decode) => Some(decode.status),
             Self::NotModified(_) => Some(304),
+            Self::Redirect(redirect) => redirect.status,
             Self::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
@@ -320,6 +329,8 @@ impl TransportError {
             TransportErrorKind::Timeout
         } else if error.is_connect() {
             TransportErrorKind::Connect
+        } else if breaks_protocol(&error) {
+            TransportErrorKind::Protocol
         } else if error.is_body() || error.is_decode() || error.is_request() {
             TransportErrorKind::Interrupted
         } else {
@@ -327,6 +338,20 @@ impl TransportError {
         };
         Self::new(kind, error.without_url())
     }
+}
+
+/// Whether the answer was refused as malformed HTTP (a head too large, too many headers, no
+/// status line). reqwest reports it like a connection broken mid-exchange; only its cause, an
+/// error of hyper, tells them apart.
+pub(crate) fn breaks_protocol(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
+            return hyper.is_parse();
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// What part of the exchange failed.
@@ -339,6 +364,9 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke while the request or response was in flight.
     Interrupted,
+    /// The server's answer is not valid HTTP. Not retryable: the server that sent it would
+    /// answer the same way again.
+    Protocol,
     /// Anything else.
     Other,
 }
@@ -349,10 +377,62 @@ impl std::fmt::Display for TransportErrorKind {
             Self::Connect => "could not connect to the API",
             Self::Timeout => "the request timed out",
             Self::Interrupted => "the connection broke mid-exchange",
+            Self::Protocol => "the answer is not valid HTTP",
             Self::Other => "the request failed",
         })
     }
 }
+
+/// A redirect the client refused. The API never redirects, so a redirect comes from something
+/// else on the way (a proxy, a captive portal, a wrong base URL), and following it would hand
+/// the request, its key and body included, to wherever it points. Not retryable.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RedirectError {
+    /// The redirect's status (301, 302, 303, 307, 308 or another 3xx but 304). `None` when the
+    /// HTTP client given to `ClientBuilder::http_client` followed the redirect by itself.
+    pub status: Option<u16>,
+    /// Where the redirect pointed: its `Location` header as sent, if any; when the HTTP client
+    /// followed it, the URL the discarded answer came from.
+    pub location: Option<String>,
+    /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
+    pub idempotency_key: Option<String>,
+}
+
+impl RedirectError {
+    /// A redirect answer, refused as it came.
+    pub(crate) fn answered(status: u16, location: Option<&HeaderValue>) -> Error {
+        Error::Redirect(Box::new(Self {
+            status: Some(status),
+            location: location.map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+            idempotency_key: None,
+        }))
+    }
+
+    /// An answer from `url`, where the HTTP client went after a redirect it followed.
+    pub(crate) fn followed(url: &reqwest::Url) -> Error {
+        Error::Redirect(Box::new(Self {
+            status: None,
+            location: Some(url.as_str().to_owned()),
+            idempotency_key: None,
+        }))
+    }
+}
+
+impl std::fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = self.location.as_deref().unwrap_or("nowhere (no Location)");
+        match self.status {
+            Some(status) => write!(f, "HTTP {status} redirect to {to} not followed"),
+            None => write!(
+                f,
+                "the HTTP client followed a redirect to {to}; its answer was discarded"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RedirectError {}
 
 /// A success answer whose body does not fit the spec.
 #[derive(Debug, thiserror::Error)]

@@ -26,7 +26,10 @@
 //! access token of a connected app, and [`ClientBuilder::token_provider`] a closure called before
 //! every attempt, for tokens that expire. Keys are checked when the client is built (empty,
 //! wrong prefix, characters a header cannot carry) and never appear in `Debug` output, errors or
-//! traces. Plain `http` is refused except on loopback.
+//! traces. Plain `http` is refused except on loopback, and no redirect is followed: the API
+//! never sends one, so a 3xx answer other than 304 ends the request with [`Error::Redirect`]
+//! (status and `Location`) rather than sending the request, key and body included, where it
+//! points.
 //!
 //! # Responses and errors
 //!
@@ -36,9 +39,10 @@
 //!
 //! Every failure is an [`Error`]: [`Error::Api`] for an error answer (status, [`ErrorCode`],
 //! message, `retryable`, per-field issues, request id, `Retry-After`), even when the body is not
-//! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::InvalidRequest`],
-//! [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest. Enumerations, [`ErrorCode`]
-//! included, are open: a value this version does not know decodes as `Unknown(String)`.
+//! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::Redirect`],
+//! [`Error::InvalidRequest`], [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest.
+//! Enumerations, [`ErrorCode`] included, are open: a value this version does not know decodes
+//! as `Unknown(String)`.
 //!
 //! ```no_run
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
@@ -97,14 +101,15 @@
 //!
 //! Requests are retried by the [`RetryPolicy`] of the client (or the one set on a request with
 //! `retry_policy`): connection failures, timeouts, broken connections, 429 and 5xx, with full
-//! jitter backoff, `Retry-After` as a floor and a total deadline. GET, PUT and DELETE are
-//! retried; PATCH only when the policy allows it; POST only with an `Idempotency-Key`, which
-//! every create documenting one receives automatically and keeps across attempts, so a retried
-//! create is never performed twice. Set your own with `.idempotency_key(…)` to make a create
-//! safe across restarts of your program. When every attempt fails, the create may still have
-//! happened: [`Error::idempotency_key`] gives the key it carried, to send it again safely.
-//! A server's `Retry-After` is honoured up to [`RetryPolicy::max_retry_after`]; no number a
-//! server sends makes the client wait without bound.
+//! jitter backoff, `Retry-After` as a floor and a total deadline; never redirects or answers
+//! that are not valid HTTP. GET, PUT and DELETE are retried; PATCH only when the policy allows
+//! it; POST only with an `Idempotency-Key`, which every create documenting one receives
+//! automatically and keeps across attempts, so a retried create is never performed twice. Set
+//! your own with `.idempotency_key(…)` to make a create safe across restarts of your program.
+//! When every attempt fails, the create may still have happened: [`Error::idempotency_key`]
+//! gives the key it carried, to send it again safely. A server's `Retry-After` is honoured up
+//! to [`RetryPolicy::max_retry_after`]; no number a server sends makes the client wait without
+//! bound.
 //!
 //! # Conditional requests
 //!
@@ -119,6 +124,11 @@
 //! latest. [`ClientBuilder::pace_requests`] spaces requests to stay under a [`RateBudget`]
 //! (by default the API's 600 per minute), shared by the client's clones and adjusted to what the
 //! server reports is left.
+//!
+//! # Several runtimes
+//!
+//! A pooled connection belongs to the tokio runtime that opened it. A client shared by several
+//! runtimes should be built with [`ClientBuilder::pool_max_idle_per_host`]`(0)`: see [`Client`].
 //!
 //! # Webhooks
 //!
@@ -165,7 +175,8 @@ pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
 };
 pub use error::{
-    ApiError, ConfigError, DecodeError, Error, FieldIssue, TransportError, TransportErrorKind,
+    ApiError, ConfigError, DecodeError, Error, FieldIssue, RedirectError, TransportError,
+    TransportErrorKind,
 };
 pub use generated::{builder, types};
 pub use pacer::RateBudget;

@@ -6,15 +6,17 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 
+use crate::error::breaks_protocol;
 use crate::response::{retry_after, RateLimit};
 
 /// When and how often a failed request is sent again.
 ///
 /// Retried: connection failures, timeouts, a connection broken mid-exchange, and the statuses
-/// 429, 500, 502, 503 and 504, unless the error body says `retryable: false`. GET, PUT and DELETE
-/// are retried; PATCH only with [`RetryPolicy::retry_patch`]; POST only when it carries an
-/// `Idempotency-Key`, which the client adds to every create that documents one, so the server
-/// recognises a repeat and answers it with the first result instead of acting twice.
+/// 429, 500, 502, 503 and 504, unless the error body says `retryable: false`. Never retried: a
+/// redirect, and an answer that is not valid HTTP, since the same server would send them again.
+/// GET, PUT and DELETE are retried; PATCH only with [`RetryPolicy::retry_patch`]; POST only when
+/// it carries an `Idempotency-Key`, which the client adds to every create that documents one, so
+/// the server recognises a repeat and answers it with the first result instead of acting twice.
 ///
 /// A 409 `idempotency_conflict` is never retried: it means the same key is still being processed
 /// or was used for a different body, and sending it again cannot change that by itself.
@@ -183,6 +185,8 @@ pub(crate) fn assess_failure(error: &reqwest::Error) -> Option<Reason> {
         Some(Reason::Timeout)
     } else if error.is_connect() {
         Some(Reason::Connect)
+    } else if breaks_protocol(error) {
+        None
     } else if error.is_request() || error.is_body() || error.is_decode() {
         // Reading a body whose connection broke surfaces as a decode error.
         Some(Reason::Interrupted)

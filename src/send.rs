@@ -8,11 +8,12 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::response::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use reqwest::{Method, ResponseBuilderExt};
+use reqwest::header::LOCATION;
+use reqwest::{Method, ResponseBuilderExt, StatusCode};
 
 use crate::call;
 use crate::client::State;
-use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::error::{Error, RedirectError, TransportError, TransportErrorKind};
 use crate::lookahead;
 use crate::pacer::Pacer;
 use crate::response::{RateLimit, IDEMPOTENCY_KEY};
@@ -171,7 +172,7 @@ fn copy_for_retry(request: &reqwest::Request) -> Option<reqwest::Request> {
 enum Received {
     Whole(Answer),
     /// The body could not be taken: too large (reading stopped at the limit), or unreadable in
-    /// a way reqwest does not report.
+    /// a way reqwest does not report; or it is not the API's answer: a redirect, left unread.
     Refused(Parts, Error),
 }
 
@@ -181,14 +182,20 @@ fn send(
     request: reqwest::Request,
     limit: usize,
 ) -> impl Future<Output = reqwest::Result<Received>> {
+    // Kept to tell where the answer came from, then given to the rebuilt response instead of a
+    // copy of the response's URL.
+    let url = request.url().clone();
     let pending = http.execute(request);
     async move {
         let response = pending.await?;
         let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
         let declared_too_large = response.content_length().is_some_and(too_large);
-        let url = response.url().clone();
+        let redirect = refused_redirect(&response, &url);
         let (mut parts, body) = http::Response::from(response).into_parts();
         keep_url(&mut parts, url);
+        if let Some(error) = redirect {
+            return Ok(Received::Refused(parts, error));
+        }
         let too_large = |parts: &Parts| Error::ResponseTooLarge {
             status: parts.status.as_u16(),
             limit,
@@ -212,6 +219,23 @@ fn send(
                 }
             },
         }
+    }
+}
+
+/// The API never redirects: a redirect answer is refused rather than followed or read. A client
+/// built by this crate follows none; one supplied by the caller may, and its answer then comes
+/// from another URL than the request's, which is refused as well.
+fn refused_redirect(response: &reqwest::Response, sent_to: &reqwest::Url) -> Option<Error> {
+    let status = response.status();
+    if response.url() != sent_to {
+        Some(RedirectError::followed(response.url()))
+    } else if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+        Some(RedirectError::answered(
+            status.as_u16(),
+            response.headers().get(LOCATION),
+        ))
+    } else {
+        None
     }
 }
 

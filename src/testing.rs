@@ -71,6 +71,7 @@ impl MockApi {
         crate::install_crypto_provider();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(0)
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
