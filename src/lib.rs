@@ -28,6 +28,23 @@
 //! wrong prefix, characters a header cannot carry) and never appear in `Debug` output, errors or
 //! traces. Plain `http` is refused except on loopback.
 //!
+//! # Secrets
+//!
+//! Fields holding a secret, such as the secret of a new mailbox credential, a webhook's signing
+//! secret or an SMTP password in a request body, are [`Secret`]s: `Debug` and `Display` show
+//! `<redacted>`, [`Secret::expose_secret`] returns the value, and on the wire they are plain
+//! strings. Build one from a `&str` or a `String`, as request builders do.
+//!
+//! ```no_run
+//! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+//! let webhook = client.rotate_webhook_secret().public_id("whk_123").await?;
+//! println!("{webhook:?}"); // secret: Secret(<redacted>)
+//! let signing_secret: &str = webhook.secret.expose_secret();
+//! # let _ = signing_secret;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Responses and errors
 //!
 //! A [`Response`] dereferences to its data and carries the HTTP status (`http_status`), the
@@ -147,6 +164,7 @@ mod pacer;
 mod pagination;
 mod response;
 mod retry;
+mod secret;
 mod send;
 pub mod webhooks;
 
@@ -167,6 +185,7 @@ pub use pacer::RateBudget;
 pub use pagination::{Items, Pages};
 pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};
 pub use retry::RetryPolicy;
+pub use secret::Secret;
 pub use types::ErrorCode;
 
 /// Compiles the README's examples as doc tests so they cannot rot (they use every feature).
