@@ -26,7 +26,10 @@
 //! access token of a connected app, and [`ClientBuilder::token_provider`] a closure called before
 //! every attempt, for tokens that expire. Keys are checked when the client is built (empty,
 //! wrong prefix, characters a header cannot carry) and never appear in `Debug` output, errors or
-//! traces. Plain `http` is refused except on loopback.
+//! traces, not even when a server or proxy echoes the request's headers back: the credential a
+//! request was sent with is replaced by `<redacted>` in every text taken from its answer (error
+//! messages, body excerpts, request ids, `ETag` and `Location`). Plain `http` is refused except
+//! on loopback, and so is a base URL carrying a user name or password.
 //!
 //! # Secrets
 //!
@@ -55,7 +58,10 @@
 //! message, `retryable`, per-field issues, request id, `Retry-After`), even when the body is not
 //! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::InvalidRequest`],
 //! [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest. Enumerations, [`ErrorCode`]
-//! included, are open: a value this version does not know decodes as `Unknown(String)`.
+//! included, are open: a value this version does not know decodes as `Unknown(String)`. Errors
+//! keep the server's text as sent, but `Display` escapes line breaks and other control
+//! characters in it (`\n` shows as the two characters `\` and `n`), so that a logged error
+//! stays one line whatever the server says.
 //!
 //! ```no_run
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
@@ -166,6 +172,7 @@ mod response;
 mod retry;
 mod secret;
 mod send;
+mod server_text;
 pub mod webhooks;
 
 #[cfg(feature = "testing")]
