@@ -1,6 +1,7 @@
 //! Compiles `openapi.yaml` into the raw client with progenitor, plus the glue the handwritten
-//! layer needs: open enums in place of typify's closed ones, and per-operation wiring derived
-//! from the spec (see `build/glue.rs`). Nothing here is specific to one operation.
+//! layer needs: open enums in place of typify's closed ones, `Secret` for the fields marked as
+//! secrets (see `build/secrets.rs`), and per-operation wiring derived from the spec (see
+//! `build/glue.rs`). Nothing here is specific to one operation.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,8 @@ use quote::quote;
 mod glue;
 #[path = "build/open_enums.rs"]
 mod open_enums;
+#[path = "build/secrets.rs"]
+mod secrets;
 
 const SPEC: &str = "openapi.yaml";
 /// Where the generated code is included; generated items refer to each other through this path.
@@ -30,8 +33,9 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(SPEC).map_err(|e| format!("reading the file: {e}"))?;
-    let spec: OpenAPI = serde_yaml::from_str(&text)
+    let mut spec: OpenAPI = serde_yaml::from_str(&text)
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let has_secrets = secrets::apply(&mut spec)?;
 
     let enums = open_enums::open_enums(&spec)?;
     let mut settings = GenerationSettings::new();
@@ -49,6 +53,9 @@ fn run() -> Result<(), String> {
             format!("crate::Clearable<{value_type}>"),
             std::iter::empty(),
         );
+    }
+    if has_secrets {
+        settings.with_replacement(secrets::SCHEMA, secrets::RUST_TYPE, std::iter::empty());
     }
     for open in &enums {
         settings.with_replacement(
@@ -100,7 +107,7 @@ fn run() -> Result<(), String> {
         .components
         .iter()
         .flat_map(|c| c.schemas.keys())
-        .filter(|name| !clearable.contains(name))
+        .filter(|name| !clearable.contains(name) && name.as_str() != secrets::SCHEMA)
         .collect();
     let list = models
         .iter()

@@ -2,6 +2,7 @@
 //! operation goes through here; generated `IntoFuture` impls pick the function matching the kind
 //! of body the operation answers with.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
@@ -15,6 +16,7 @@ use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
 use crate::response::{header, Conditional, NotModified, RateLimit, Response, X_REQUEST_ID};
 use crate::retry::RetryPolicy;
+use crate::server_text::Credential;
 use crate::types::ErrorEnvelope;
 
 /// The future of a request: `.await` a request builder to get one.
@@ -42,6 +44,8 @@ struct CallState {
     rate_limit: Option<RateLimit>,
     /// The `Idempotency-Key` the request carries, for an error to hand back to the caller.
     idempotency_key: Option<HeaderValue>,
+    /// What the request was authenticated with, to take out of what the server sends back.
+    credential: Option<Credential>,
     /// Only failures fill this.
     failure: Option<Box<Failure>>,
 }
@@ -90,6 +94,12 @@ pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
 /// Called once the request has its `Idempotency-Key`, so that an error can report it.
 pub(crate) fn record_idempotency_key(key: &HeaderValue) {
     let _ = CALL.try_with(|state| state.borrow_mut().idempotency_key = Some(key.clone()));
+}
+
+/// Called once the request's `Authorization` header is known.
+pub(crate) fn record_credential(authorization: &HeaderValue) {
+    let _ =
+        CALL.try_with(|state| state.borrow_mut().credential = Some(Credential::new(authorization)));
 }
 
 /// Called as each attempt leaves.
@@ -182,7 +192,11 @@ pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
         let headers = &state.headers;
         if !span.is_disabled() {
             if let Some(id) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
-                span.record("request_id", id);
+                let id = match &state.credential {
+                    Some(credential) => credential.cleaned(id),
+                    None => Cow::Borrowed(id),
+                };
+                span.record("request_id", &*id);
             }
         }
         state.rate_limit = RateLimit::from_headers(headers);
@@ -247,11 +261,13 @@ pub(crate) fn text<'a>(
             .try_concat()
             .await
             .map_err(TransportError::from_reqwest)?;
+        let credential = state.credential.as_ref();
         let text = String::from_utf8(body).map_err(|e| {
             let reason = format!("body is not UTF-8: {e}");
-            Error::Decode(Box::new(DecodeError::other(status, e.as_bytes(), reason)))
+            let body = without_credential(credential, e.as_bytes());
+            Error::Decode(Box::new(DecodeError::other(status, &body, reason)))
         })?;
-        Ok(Response::from_parts(text, status, &headers))
+        Ok(Response::from_parts(text, status, &headers).without(credential))
     })
 }
 
@@ -264,11 +280,11 @@ pub(crate) fn empty<'a>(
     Box::pin(async move {
         let (raw, mut state) = traced(operation, send).await;
         match raw {
-            Ok(value) => Ok(Response::from_parts(
-                (),
-                value.status().as_u16(),
-                &state.take_headers(),
-            )),
+            Ok(value) => {
+                let headers = state.take_headers();
+                let response = Response::from_parts((), value.status().as_u16(), &headers);
+                Ok(response.without(state.credential.as_ref()))
+            }
             Err(error) => Err(Box::pin(map_error(error, state)).await),
         }
     })
@@ -312,6 +328,7 @@ fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E:
         location,
         pagination: parts.pagination,
     }
+    .without(state.credential.as_ref())
 }
 
 /// Boxed where it is awaited: its state is large and only failed requests need it, while the
@@ -321,10 +338,27 @@ async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Erro
         .idempotency_key
         .take()
         .and_then(|key| key.to_str().ok().map(str::to_owned));
-    raw_error(error, state).await.with_idempotency_key(key)
+    let credential = state.credential.take();
+    let error = server_error(error, state, credential.as_ref()).await;
+    let error = match &credential {
+        Some(credential) => error.without(credential),
+        None => error,
+    };
+    error.with_idempotency_key(key)
 }
 
-async fn raw_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
+/// A body without the credential, taken out before an excerpt could cut it in two.
+fn without_credential<'a>(credential: Option<&Credential>, body: &'a [u8]) -> Cow<'a, [u8]> {
+    credential.map_or(Cow::Borrowed(body), |credential| {
+        credential.remove_from(body)
+    })
+}
+
+async fn server_error(
+    error: RawError<ErrorEnvelope>,
+    mut state: CallState,
+    credential: Option<&Credential>,
+) -> Error {
     let headers = state.take_headers();
     let failure = state.failure.map(|failure| *failure).unwrap_or_default();
     match error {
@@ -337,24 +371,30 @@ async fn raw_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Erro
             ))
         }
         // Progenitor reports a body it could not decode without its status; the hooks saw it.
-        RawError::InvalidResponsePayload(body, error) => match state.status {
-            Some(status) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
-            status => Error::Decode(Box::new(DecodeError::from_json(
-                status.unwrap_or_default(),
-                &body,
-                error,
-            ))),
-        },
+        RawError::InvalidResponsePayload(body, error) => {
+            let body = without_credential(credential, &body);
+            match state.status {
+                Some(status) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
+                status => Error::Decode(Box::new(DecodeError::from_json(
+                    status.unwrap_or_default(),
+                    &body,
+                    error,
+                ))),
+            }
+        }
         RawError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             if status == 304 {
                 return Error::NotModified(Box::new(NotModified::from_headers(&headers)));
             }
             match response.bytes().await {
-                Ok(body) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
+                Ok(body) if status >= 400 => {
+                    let body = without_credential(credential, &body);
+                    api(ApiError::from_body(status, &headers, &body))
+                }
                 Ok(body) => Error::Decode(Box::new(DecodeError::other(
                     status,
-                    &body,
+                    &without_credential(credential, &body),
                     "status not documented for this operation",
                 ))),
                 Err(error) => TransportError::from_reqwest(error).into(),

@@ -153,7 +153,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The API's base URL (default [`DEFAULT_BASE_URL`]). Must be https, except on loopback.
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]). Must be https, except on loopback, and
+    /// carry no user name or password.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -359,6 +360,13 @@ fn checked_base_url(url: &str) -> Result<reqwest::Url, ConfigError> {
     if parsed.cannot_be_a_base() || parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(ConfigError::InvalidBaseUrl(
             "must be an absolute URL without query or fragment".into(),
+        ));
+    }
+    // A password there would be sent to the server in clear beside the key and shown wherever
+    // the URL is; the message does not repeat the URL.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ConfigError::InvalidBaseUrl(
+            "must not carry a user name or password; authenticate with the API key".into(),
         ));
     }
     match parsed.scheme() {

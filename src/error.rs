@@ -1,11 +1,15 @@
 //! The one error type of the crate.
+//!
+//! Text an error takes from the server keeps its content, minus the request's credential should
+//! the server echo it (see `server_text`); `Display` escapes its control characters, so that an
+//! error logged as a line stays one line.
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::response::{header, retry_after, RateLimit, X_REQUEST_ID};
+use crate::server_text::{Credential, Escaped};
 use crate::types::{ErrorCode, ErrorEnvelope};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -183,9 +187,47 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The error with the credential taken out of every text the server supplied.
+    pub(crate) fn without(mut self, credential: &Credential) -> Self {
+        match &mut self {
+            Self::Api(api) => {
+                if let Some(ErrorCode::Unknown(code)) = &mut api.code {
+                    credential.clean(code);
+                }
+                credential.clean(&mut api.message);
+                credential.clean_option(&mut api.param);
+                credential.clean_option(&mut api.doc_url);
+                credential.clean_option(&mut api.request_id);
+                for issue in &mut api.issues {
+                    credential.clean(&mut issue.field);
+                    credential.clean(&mut issue.code);
+                    credential.clean(&mut issue.message);
+                }
+            }
+            Self::Decode(decode) => {
+                credential.clean(&mut decode.excerpt);
+                if credential.is_in(decode.reason.as_bytes()) {
+                    credential.clean(&mut decode.reason);
+                    // The source says what the reason says, credential included.
+                    decode.source = None;
+                }
+            }
+            Self::NotModified(not_modified) => {
+                credential.clean_option(&mut not_modified.etag);
+                credential.clean_option(&mut not_modified.request_id);
+            }
+            Self::Redirect(redirect) => credential.clean_option(&mut redirect.location),
+            _ => {}
+        }
+        self
+    }
 }
 
 /// An error answer from the API.
+///
+/// Its texts are the server's, except that the credential the request carried is replaced by
+/// `<redacted>` wherever the server echoed it; `Display` escapes their control characters.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -288,14 +330,14 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "API error {}", self.status)?;
         if let Some(code) = &self.code {
-            write!(f, " {code}")?;
+            write!(f, " {}", Escaped(code))?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", Escaped(&self.message))?;
         if let Some(param) = &self.param {
-            write!(f, " (param {param})")?;
+            write!(f, " (param {})", Escaped(param))?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request {id}]")?;
+            write!(f, " [request {}]", Escaped(id))?;
         }
         Ok(())
     }
@@ -421,7 +463,11 @@ impl RedirectError {
 
 impl std::fmt::Display for RedirectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let to = self.location.as_deref().unwrap_or("nowhere (no Location)");
+        let location = self.location.as_deref().map(Escaped);
+        let to: &dyn std::fmt::Display = match &location {
+            Some(location) => location,
+            None => &"nowhere (no Location)",
+        };
         match self.status {
             Some(status) => write!(f, "HTTP {status} redirect to {to} not followed"),
             None => write!(
@@ -434,9 +480,13 @@ impl std::fmt::Display for RedirectError {
 
 impl std::error::Error for RedirectError {}
 
-/// A success answer whose body does not fit the spec.
+/// A success answer whose body does not fit the spec. The credential the request carried is
+/// replaced by `<redacted>` in the excerpt and the reason, should the body hold it.
 #[derive(Debug, thiserror::Error)]
-#[error("HTTP {status} body does not match the spec at line {line}, column {column}: {reason}")]
+#[error(
+    "HTTP {status} body does not match the spec at line {line}, column {column}: {}",
+    Escaped(.reason)
+)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// HTTP status code.
@@ -456,7 +506,7 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    pub(crate) fn from_json(status: u16, body: &Bytes, error: serde_json::Error) -> Self {
+    pub(crate) fn from_json(status: u16, body: &[u8], error: serde_json::Error) -> Self {
         Self {
             status,
             excerpt: excerpt(body),

@@ -67,6 +67,7 @@ impl ClientHooks<Shared> for Client {
             .header()
             .await
             .map_err(|e| call::hook_failure(e.into()))?;
+        call::record_credential(&authorization);
         request.headers_mut().insert(AUTHORIZATION, authorization);
         Ok(())
     }

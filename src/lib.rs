@@ -26,10 +26,30 @@
 //! access token of a connected app, and [`ClientBuilder::token_provider`] a closure called before
 //! every attempt, for tokens that expire. Keys are checked when the client is built (empty,
 //! wrong prefix, characters a header cannot carry) and never appear in `Debug` output, errors or
-//! traces. Plain `http` is refused except on loopback, and no redirect is followed: the API
-//! never sends one, so a 3xx answer other than 304 ends the request with [`Error::Redirect`]
-//! (status and `Location`) rather than sending the request, key and body included, where it
-//! points.
+//! traces, not even when a server or proxy echoes the request's headers back: the credential a
+//! request was sent with is replaced by `<redacted>` in every text taken from its answer (error
+//! messages, body excerpts, request ids, `ETag` and `Location`). Plain `http` is refused except
+//! on loopback, and so is a base URL carrying a user name or password. No redirect is followed:
+//! the API never sends one, so a 3xx answer other than 304 ends the request with
+//! [`Error::Redirect`] (status and `Location`) rather than sending the request, key and body
+//! included, where it points.
+//!
+//! # Secrets
+//!
+//! Fields holding a secret, such as the secret of a new mailbox credential, a webhook's signing
+//! secret or an SMTP password in a request body, are [`Secret`]s: `Debug` and `Display` show
+//! `<redacted>`, [`Secret::expose_secret`] returns the value, and on the wire they are plain
+//! strings. Build one from a `&str` or a `String`, as request builders do.
+//!
+//! ```no_run
+//! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+//! let webhook = client.rotate_webhook_secret().public_id("whk_123").await?;
+//! println!("{webhook:?}"); // secret: Secret(<redacted>)
+//! let signing_secret: &str = webhook.secret.expose_secret();
+//! # let _ = signing_secret;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Responses and errors
 //!
@@ -42,7 +62,9 @@
 //! the API's envelope; [`Error::Transport`], [`Error::Decode`], [`Error::Redirect`],
 //! [`Error::InvalidRequest`], [`Error::Config`] and [`Error::ResponseTooLarge`] for the rest.
 //! Enumerations, [`ErrorCode`] included, are open: a value this version does not know decodes
-//! as `Unknown(String)`.
+//! as `Unknown(String)`. Errors keep the server's text as sent, but `Display` escapes line
+//! breaks and other control characters in it (`\n` shows as the two characters `\` and `n`),
+//! so that a logged error stays one line whatever the server says.
 //!
 //! ```no_run
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
@@ -162,7 +184,9 @@ mod pagination;
 mod path_segment;
 mod response;
 mod retry;
+mod secret;
 mod send;
+mod server_text;
 pub mod webhooks;
 
 #[cfg(feature = "testing")]
@@ -183,6 +207,7 @@ pub use pacer::RateBudget;
 pub use pagination::{Items, Pages};
 pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};
 pub use retry::RetryPolicy;
+pub use secret::Secret;
 pub use types::ErrorCode;
 
 /// Compiles the README's examples as doc tests so they cannot rot (they use every feature).

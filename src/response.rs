@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ETAG, LOCATION, RETRY_AFTER};
 
+use crate::server_text::Credential;
+
 /// The server's id for the request, equal to `meta.request_id`.
 pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Lets the server recognise a repeated create; one key per logical request.
@@ -48,6 +50,17 @@ impl<T> Response<T> {
             location: self.location,
             pagination: self.pagination,
         }
+    }
+
+    /// The response with the credential taken out of the metadata the server supplied, should
+    /// it echo it.
+    pub(crate) fn without(mut self, credential: Option<&Credential>) -> Self {
+        if let Some(credential) = credential {
+            credential.clean_option(&mut self.request_id);
+            credential.clean_option(&mut self.etag);
+            credential.clean_option(&mut self.location);
+        }
+        self
     }
 
     pub(crate) fn from_parts(data: T, status: u16, headers: &HeaderMap) -> Self {

@@ -1006,7 +1006,7 @@ async fn create_webhook() {
         )
         .await;
     let created = finish(mock, result, &body, 201).await;
-    assert!(created.data.secret.starts_with("whsec_"));
+    assert!(created.data.secret.expose_secret().starts_with("whsec_"));
 }
 
 #[tokio::test]

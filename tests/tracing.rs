@@ -87,6 +87,14 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
                 .json_body(answer);
         })
         .await;
+    // A proxy that echoes the request's headers into the request id.
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/domains/mdom_echo");
+            then.status(404)
+                .header("x-request-id", format!("req_echo Bearer {TOKEN}"));
+        })
+        .await;
     let flaky = server
         .mock_async(|when, then| {
             expect(when, GET, "/me");
@@ -118,6 +126,11 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
         .public_id("mdom_missing")
         .await
         .expect_err("missing");
+    let echoed = client
+        .get_domain()
+        .public_id("mdom_echo")
+        .await
+        .expect_err("missing");
 
     let text = transcript.0.lock().unwrap().clone();
     assert!(text.contains(
@@ -134,9 +147,13 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
     assert!(text.contains("status=404"), "{text}");
     assert!(text.contains("request_id=\"req_span_1\""), "{text}");
     assert!(text.contains("request_id=\"req_span_2\""), "{text}");
+    assert!(
+        text.contains("request_id=\"req_echo Bearer <redacted>\""),
+        "{text}"
+    );
 
     let everything = format!(
-        "{text}\n{client:?}\n{found:?}\n{missing}\n{missing:?}\n{:?}",
+        "{text}\n{client:?}\n{found:?}\n{missing}\n{missing:?}\n{echoed}\n{echoed:?}\n{:?}",
         sendmux_management::Client::new(TOKEN).unwrap()
     );
     let secret = &TOKEN["smx_root_".len()..];

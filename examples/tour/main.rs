@@ -167,13 +167,13 @@ async fn writes(client: &Client) -> Result<(), Error> {
         "  {} → {} (secret {})",
         webhook.id,
         webhook.url,
-        mask(&webhook.secret)
+        mask(webhook.secret.expose_secret())
     );
     let rotated = client
         .rotate_webhook_secret()
         .public_id(webhook.id.as_str())
         .await?;
-    println!("  new secret {}", mask(&rotated.secret));
+    println!("  new secret {}", mask(rotated.secret.expose_secret()));
     Ok(())
 }
 

@@ -17,6 +17,8 @@
 //! - every string enum becomes a named component ([`tables::ENUM_NAMES`]); boolean and numeric
 //!   enums are dropped; `anyOf` unions become named `oneOf` components;
 //! - string timestamps (`*_at`, [`tables::TIMESTAMP_PROPERTIES`]) get `format: date-time`;
+//! - string properties named like secrets ([`secrets::is_secret_name`]) get
+//!   `x-sendmux-secret: true`, so the client never prints them;
 //! - shared parameters and response headers become `components` entries referenced by `$ref`;
 //! - every operation answers `429` (RateLimited), `4XX` and `5XX` (Error), a documented `503`
 //!   with Unavailable; inline request bodies become `<Pascal(operationId)>Body`;
@@ -27,6 +29,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_yaml::{Mapping, Value};
 
 use crate::naming::{pascal, snake};
+use crate::secrets;
 use crate::tables::{self, lookup, MARKER};
 use crate::value::{as_ref, entries, get, get_map, get_str, join, map, ref_name, reference, s};
 use crate::{Error, Result};
@@ -792,17 +795,20 @@ impl Converter<'_> {
             for (name, prop) in entries(&props) {
                 let hint = format!("{}{}", at.hint, pascal(name));
                 let ptr = join(&join(at.pointer, "properties"), name);
-                converted.insert(
-                    s(name),
-                    self.schema(
-                        prop,
-                        At {
-                            hint: &hint,
-                            property: Some(name),
-                            pointer: &ptr,
-                        },
-                    )?,
-                );
+                let mut property = self.schema(
+                    prop,
+                    At {
+                        hint: &hint,
+                        property: Some(name),
+                        pointer: &ptr,
+                    },
+                )?;
+                if let (true, Value::Mapping(m)) =
+                    (secrets::needs_mark(name, &property), &mut property)
+                {
+                    m.insert(s(secrets::MARK), Value::Bool(true));
+                }
+                converted.insert(s(name), property);
             }
             m.insert(s("properties"), Value::Mapping(converted));
         }

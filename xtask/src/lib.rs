@@ -15,6 +15,7 @@ pub mod naming;
 pub mod reconcile;
 pub mod refresh;
 pub mod report;
+pub mod secrets;
 pub mod tables;
 pub mod value;
 pub mod walk;

@@ -1,5 +1,6 @@
-//! `cargo xtask lint`: checks that `openapi.yaml` is valid OpenAPI 3.0.3, complete, and keeps
-//! to the dialect the generated client needs (`shared/design/PROGENITOR.md`).
+//! `cargo xtask lint`: checks that `openapi.yaml` is valid OpenAPI 3.0.3, complete, keeps to
+//! the dialect the generated client needs (`shared/design/PROGENITOR.md`), and marks the fields
+//! that hold secrets.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -10,6 +11,7 @@ use serde_yaml::Value;
 use crate::convert::METHODS;
 use crate::examples::ExampleChecker;
 use crate::naming::is_snake;
+use crate::secrets;
 use crate::tables::MARKER;
 use crate::value::{as_ref, deref, entries, get, get_map, get_str, join, resolve_ref};
 use crate::walk::{each_schema, response_roots_of, schema_roots};
@@ -303,14 +305,24 @@ impl Linter<'_> {
                     "a `type` list; use one type and `nullable: true`",
                 ));
             }
-            for (name, _) in get_map(schema, "properties").into_iter().flat_map(entries) {
+            for (name, property) in get_map(schema, "properties").into_iter().flat_map(entries) {
                 if !is_snake(name) {
                     found.push(finding(
                         &join(&join(ptr, "properties"), name),
                         format!("property `{name}` is not snake_case"),
                     ));
                 }
+                if secrets::needs_mark(name, property) && get(property, secrets::MARK).is_none() {
+                    found.push(finding(
+                        &join(&join(ptr, "properties"), name),
+                        format!(
+                            "property `{name}` is named like a secret; mark it `{}: true` so the client never prints it, or `false` if it holds none",
+                            secrets::MARK
+                        ),
+                    ));
+                }
             }
+            found.extend(secret_mark_misplaced(ptr, schema));
             for (i, member) in get(schema, "allOf")
                 .and_then(Value::as_sequence)
                 .into_iter()
@@ -494,6 +506,28 @@ impl Linter<'_> {
             _ => {}
         }
     }
+}
+
+/// A secret mark the client cannot honour: not a boolean, or `true` anywhere but on a string
+/// property of a component schema (build.rs looks there only).
+fn secret_mark_misplaced(ptr: &str, schema: &Value) -> Option<Finding> {
+    let mark = get(schema, secrets::MARK)?;
+    let at = join(ptr, secrets::MARK);
+    if !mark.is_bool() {
+        return Some(finding(&at, "must be `true` or `false`"));
+    }
+    let property_of_component = ptr.starts_with("/components/schemas/")
+        && ptr
+            .rsplit('/')
+            .nth(1)
+            .is_some_and(|parent| parent == "properties");
+    let string = get_str(schema, "type") == Some("string");
+    (secrets::is_marked(schema) && !(property_of_component && string)).then(|| {
+        finding(
+            &at,
+            "only string properties of component schemas can be marked as secrets",
+        )
+    })
 }
 
 /// Parses one part of the document as `T` (or as a reference to one).

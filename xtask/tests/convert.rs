@@ -118,7 +118,10 @@ fn all_of_a_reference_and_properties_is_merged_flat() {
         schema(&doc, "Thing"),
         &json!({
             "type": "object",
-            "properties": {"id": {"type": "string"}, "secret": {"type": "string"}},
+            "properties": {
+                "id": {"type": "string"},
+                "secret": {"type": "string", "x-sendmux-secret": true}
+            },
             "required": ["id", "secret"]
         })
     );
@@ -585,4 +588,33 @@ fn fields_of_other_bodies_stay_as_they_are() {
         json!({"type": "string", "nullable": true})
     );
     assert!(schema(&doc, "ClearableString").is_null());
+}
+
+#[test]
+fn string_fields_named_like_secrets_are_marked() {
+    let t = thing(
+        json!({
+            "secret": {"type": "string", "description": "vendor prose"},
+            "smtp_password": {"type": "string", "minLength": 1},
+            "refresh_token": {"type": ["string", "null"]},
+            "has_smtp_password": {"type": "boolean"},
+            "key_prefix": {"type": "string"}
+        }),
+        json!({}),
+    );
+    let p = &t["properties"];
+    assert_eq!(
+        p["secret"],
+        json!({"type": "string", "x-sendmux-secret": true})
+    );
+    assert_eq!(
+        p["smtp_password"],
+        json!({"type": "string", "minLength": 1, "x-sendmux-secret": true})
+    );
+    assert_eq!(
+        p["refresh_token"],
+        json!({"type": "string", "x-sendmux-secret": true, "nullable": true})
+    );
+    assert_eq!(p["has_smtp_password"], json!({"type": "boolean"}));
+    assert_eq!(p["key_prefix"], json!({"type": "string"}));
 }

@@ -538,3 +538,67 @@ fn placeholder_descriptions_fail() {
         ],
     );
 }
+
+#[test]
+fn string_fields_named_like_secrets_must_be_marked() {
+    let thing = "/components/schemas/Thing/properties";
+    let findings = lint(&spec(|d| {
+        set(d, &format!("{thing}/api_key"), "type: string");
+        set(
+            d,
+            &format!("{thing}/secret"),
+            "type: string\nx-sendmux-secret: true",
+        );
+        set(
+            d,
+            &format!("{thing}/next_token"),
+            "type: string\nx-sendmux-secret: false",
+        );
+        set(d, &format!("{thing}/has_password"), "type: boolean");
+    }));
+    assert_findings(
+        &findings,
+        &[(&format!("{thing}/api_key"), "named like a secret")],
+    );
+}
+
+#[test]
+fn secret_marks_belong_on_string_properties_of_components() {
+    let findings = lint(&spec(|d| {
+        set(
+            d,
+            "/components/schemas/Thing/properties/tries",
+            "type: integer\nx-sendmux-secret: true",
+        );
+        set(
+            d,
+            "/components/schemas/Thing/properties/id/x-sendmux-secret",
+            "'yes'",
+        );
+        set(d, "/components/schemas/Colour/x-sendmux-secret", "true");
+        set(
+            d,
+            "/components/parameters/Cursor/schema/x-sendmux-secret",
+            "true",
+        );
+    }));
+    let misplaced = "only string properties of component schemas";
+    assert_findings(
+        &findings,
+        &[
+            (
+                "/components/schemas/Thing/properties/tries/x-sendmux-secret",
+                misplaced,
+            ),
+            (
+                "/components/schemas/Thing/properties/id/x-sendmux-secret",
+                "`true` or `false`",
+            ),
+            ("/components/schemas/Colour/x-sendmux-secret", misplaced),
+            (
+                "/components/parameters/Cursor/schema/x-sendmux-secret",
+                misplaced,
+            ),
+        ],
+    );
+}
