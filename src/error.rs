@@ -224,6 +224,14 @@ impl Error {
     }
 }
 
+/// A value refused by a model's constraints (`"…".parse()` or `try_into()` on a constrained
+/// type, such as a name longer than the API allows) is a request that cannot be sent.
+impl From<crate::types::error::ConversionError> for Error {
+    fn from(error: crate::types::error::ConversionError) -> Self {
+        Self::InvalidRequest(format!("invalid value: {error}"))
+    }
+}
+
 /// An error answer from the API.
 ///
 /// Its texts are the server's, except that the credential the request carried is replaced by

@@ -83,6 +83,26 @@ impl<T> std::ops::Deref for Response<T> {
     }
 }
 
+/// Iterates over the items of a list answer, keeping the response (and its metadata) whole.
+impl<'a, T> IntoIterator for &'a Response<Vec<T>> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.data.iter()
+    }
+}
+
+/// Takes the items of a list answer, dropping its metadata.
+impl<T> IntoIterator for Response<Vec<T>> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.data.into_iter()
+    }
+}
+
 /// Position of a page in a cursor-paginated list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
