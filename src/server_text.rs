@@ -11,6 +11,9 @@ use std::fmt::{self, Write as _};
 use memchr::memmem;
 use reqwest::header::HeaderValue;
 
+/// Below this length a text is searched without a substring searcher.
+const SHORT_TEXT: usize = 256;
+
 /// What replaces the credential.
 pub(crate) const REDACTED: &str = "<redacted>";
 
@@ -37,7 +40,21 @@ impl Credential {
     pub(crate) fn is_in(&self, text: &[u8]) -> bool {
         let token = self.token();
         // Most ids and tags are shorter than a key: no search at all then.
-        !token.is_empty() && text.len() >= token.len() && memmem::find(text, token).is_some()
+        let Some((&first, _)) = token.split_first() else {
+            return false;
+        };
+        if text.len() < token.len() {
+            return false;
+        }
+        // Short texts, such as the request id of every answer, are checked at the few places
+        // where the token's first byte occurs: building a substring searcher costs more than
+        // the whole check.
+        if text.len() < SHORT_TEXT {
+            let last_start = text.len() - token.len();
+            return memchr::memchr_iter(first, &text[..=last_start])
+                .any(|at| &text[at..at + token.len()] == token);
+        }
+        memmem::find(text, token).is_some()
     }
 
     /// `text` with every occurrence of the token replaced by [`REDACTED`].
@@ -129,6 +146,25 @@ mod tests {
 
     fn credential(header: &'static str) -> Credential {
         Credential::new(&HeaderValue::from_static(header))
+    }
+
+    #[test]
+    fn the_token_is_found_anywhere_in_short_and_long_texts() {
+        let key = credential("Bearer smx_root_abc");
+        for filler in [0, 1, 7, SHORT_TEXT - 20, SHORT_TEXT, SHORT_TEXT * 3] {
+            let pad = "s".repeat(filler);
+            for text in [
+                format!("smx_root_abc{pad}"),
+                format!("{pad}smx_root_abc"),
+                format!("{pad}smx_root_ab{pad}"),
+                format!("{pad}ssmx_root_abc{pad}"),
+            ] {
+                let expected = text.contains("smx_root_abc");
+                assert_eq!(key.is_in(text.as_bytes()), expected, "{filler} {text:?}");
+            }
+        }
+        assert!(!key.is_in(b"smx_root_ab"));
+        assert!(!credential("Bearer ").is_in(b"anything"));
     }
 
     #[test]
