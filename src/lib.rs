@@ -169,6 +169,7 @@
 //! method, path template, attempt, status and request id; each retry emits an event saying why
 //! and how long it waits.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod call;
 mod clearable;
@@ -190,6 +191,7 @@ mod server_text;
 pub mod webhooks;
 
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use call::{CallFuture, ConditionalFuture, WithOptions};
