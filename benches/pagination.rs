@@ -36,6 +36,7 @@ fn walk(c: &mut Criterion) {
         .base_url(base_url.clone())
         .build()
         .expect("client");
+    sendmux_management::install_crypto_provider();
     let http = reqwest::Client::new();
 
     let mut group = c.benchmark_group("walk_1000_pages_5ms");

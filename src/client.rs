@@ -237,7 +237,6 @@ impl ClientBuilder {
         let http = match self.http_client {
             Some(client) => client,
             None => {
-                install_crypto_provider();
                 let user_agent = match &self.user_agent_suffix {
                     Some(suffix) => format!("{USER_AGENT} {suffix}"),
                     None => USER_AGENT.to_owned(),
@@ -251,7 +250,7 @@ impl ClientBuilder {
                 if let Some(max) = self.pool_max_idle_per_host {
                     builder = builder.pool_max_idle_per_host(max);
                 }
-                builder
+                crate::tls::configure(builder)?
                     .build()
                     .map_err(|e| ConfigError::HttpClient(Box::new(e)))?
             }
@@ -388,15 +387,18 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
-/// Makes `ring` the process-wide TLS crypto provider, unless the program already chose one.
+/// Makes the crypto provider of the crate's rustls backend (`ring` by default) the
+/// process-wide one, unless the program already chose one.
 ///
-/// Clients built by [`ClientBuilder`] do this themselves. Call it before building your own
-/// `reqwest::Client` for [`ClientBuilder::http_client`] when your build of reqwest brings no
-/// provider (its `rustls-no-provider` feature): reqwest panics without one.
+/// Clients built by [`ClientBuilder`] do not need it: each carries its own TLS configuration
+/// and installs nothing. Call it only before building your own `reqwest::Client` for
+/// [`ClientBuilder::http_client`] when your build of reqwest brings no provider (its
+/// `rustls-no-provider` feature), as reqwest panics without one. With the `native-tls` backend
+/// alone it does nothing.
 pub fn install_crypto_provider() {
-    // rustls cannot pick a provider by itself when a program enables two of them.
+    #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc-rs"))]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race to another thread installing a provider is fine: one is installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = crate::tls::provider().install_default();
     }
 }

@@ -163,6 +163,16 @@
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
 //!
+//! # TLS
+//!
+//! Each client carries its own TLS configuration; building one installs nothing process-wide,
+//! so an application keeps its own choice of rustls crypto provider. Features choose the
+//! backend: `rustls-ring` (the default), `rustls-aws-lc-rs`, or `native-tls` (with
+//! `default-features = false`). With `rustls-ring`, reqwest is built without a provider of its
+//! own: an application that also builds plain `reqwest` clients and enables no TLS feature of
+//! reqwest itself installs a provider first ([`install_crypto_provider`] does) or uses
+//! `rustls-aws-lc-rs`.
+//!
 //! # Tracing
 //!
 //! Each request runs in a `sendmux.request` span of the `tracing` crate with the operation id,
@@ -188,6 +198,7 @@ mod retry;
 mod secret;
 mod send;
 mod server_text;
+mod tls;
 pub mod webhooks;
 
 #[cfg(feature = "testing")]

@@ -68,17 +68,11 @@ impl MockApi {
     /// of retried failures stay fast, and opens a new connection per request so that
     /// [`MockApi::drop_connections`] applies request by request.
     pub fn client(&self) -> Client {
-        crate::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
         Client::builder()
             .api_key(API_KEY)
             .base_url(self.base_url())
-            .http_client(http)
+            .pool_max_idle_per_host(0)
+            .request_timeout(Duration::from_secs(10))
             .retry_policy(
                 RetryPolicy::default()
                     .base_delay(Duration::from_millis(1))
