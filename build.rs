@@ -116,7 +116,23 @@ fn run() -> Result<(), String> {
         .iter()
         .map(|m| format!("    {m},\n"))
         .collect::<String>();
-    write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))
+    write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))?;
+    // For the test that decodes every example.
+    let list = spec
+        .components
+        .iter()
+        .flat_map(|c| &c.schemas)
+        .filter(|(_, schema)| {
+            schema
+                .as_item()
+                .is_some_and(|s| s.schema_data.example.is_some())
+        })
+        .map(|(name, _)| format!("    {name},\n"))
+        .collect::<String>();
+    write(
+        &out.join("examples.rs"),
+        &format!("examples! {{\n{list}}}\n"),
+    )
 }
 
 /// Component schemas marked `x-sendmux-clearable`, with the Rust type of their value.

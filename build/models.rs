@@ -44,6 +44,35 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
         }
     }
 
+    for item in types.iter_mut() {
+        if let syn::Item::Mod(builders) = item {
+            if builders.ident == "builder" {
+                if let Some((_, items)) = builders.content.as_mut() {
+                    unset_options_are_none(items);
+                }
+            }
+        }
+    }
+
+    for (name, example) in examples(spec, &structs)? {
+        let json = serde_json::to_string(&example).map_err(|e| format!("{name}: {e}"))?;
+        let ident = format_ident!("{name}");
+        let doc = format!(
+            "A `{name}` holding the example of the spec, for tests (feature `testing`). \
+             `cargo xtask lint` checks each example against its schema and the crate's tests \
+             decode each one, so this never fails."
+        );
+        types.push(syn::parse_quote! {
+            #[cfg(feature = "testing")]
+            impl #ident {
+                #[doc = #doc]
+                pub fn example() -> Self {
+                    crate::testing::example(#json)
+                }
+            }
+        });
+    }
+
     let bodies = request_bodies(spec, &structs)?;
     types.retain(|item| !is_typify_builder_fn(item, &bodies));
     for name in &bodies {
@@ -79,6 +108,66 @@ fn grow(model: &mut syn::ItemStruct) {
         }
         if inner.is_some() && !field.attrs.iter().any(|attr| serde_has(attr, "default")) {
             field.attrs.push(syn::parse_quote!(#[serde(default)]));
+        }
+    }
+}
+
+/// Typify's builders start every field as "no value supplied", so building a model whose
+/// nullable field was never set failed at run time; an unset `Option` now starts as `None`.
+fn unset_options_are_none(items: &mut [syn::Item]) {
+    let mut optional: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in items.iter() {
+        let syn::Item::Struct(builder) = item else {
+            continue;
+        };
+        let fields = optional.entry(builder.ident.to_string()).or_default();
+        for field in builder.fields.iter() {
+            // `Result<Option<T>, String>`
+            let holds_option = last_segment(&field.ty)
+                .and_then(|s| match &s.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args.args.first(),
+                    _ => None,
+                })
+                .is_some_and(|first| {
+                    matches!(first, syn::GenericArgument::Type(t) if option_inner(t).is_some())
+                });
+            if let (true, Some(ident)) = (holds_option, &field.ident) {
+                fields.insert(ident.to_string());
+            }
+        }
+    }
+    for item in items.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_default = block
+            .trait_
+            .as_ref()
+            .and_then(|(_, path, _)| path.segments.last())
+            .is_some_and(|s| s.ident == "Default");
+        let Some(fields) = last_segment(&block.self_ty)
+            .filter(|_| is_default)
+            .and_then(|s| optional.get(&s.ident.to_string()))
+        else {
+            continue;
+        };
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            for statement in &mut function.block.stmts {
+                let syn::Stmt::Expr(syn::Expr::Struct(value), _) = statement else {
+                    continue;
+                };
+                for field in &mut value.fields {
+                    let syn::Member::Named(name) = &field.member else {
+                        continue;
+                    };
+                    if fields.contains(&name.to_string()) {
+                        field.expr = syn::parse_quote!(Ok(::std::option::Option::None));
+                    }
+                }
+            }
         }
     }
 }
@@ -123,6 +212,29 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
 
 fn is_timestamp(ty: &syn::Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "DateTime")
+}
+
+/// The `example` of every component schema generated as a struct with named fields.
+pub fn examples(
+    spec: &OpenAPI,
+    structs: &BTreeMap<String, syn::ItemStruct>,
+) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let mut found = Vec::new();
+    for (name, schema) in spec.components.iter().flat_map(|c| &c.schemas) {
+        let Some(example) = schema
+            .as_item()
+            .and_then(|s| s.schema_data.example.as_ref())
+        else {
+            continue;
+        };
+        if !structs.contains_key(name) {
+            return Err(format!(
+                "{name}: examples are read for object schemas only, which this one is not"
+            ));
+        }
+        found.push((name.clone(), example.clone()));
+    }
+    Ok(found)
 }
 
 /// The structs built by callers: every operation's JSON request body and the object schemas

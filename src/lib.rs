@@ -115,6 +115,15 @@
 //! `T`); they are sent as RFC 3339. An answer that does not fit fails with [`Error::Decode`],
 //! whose [`DecodeError::path`] names the value at fault, such as `data[3].created_at`.
 //!
+//! So a model cannot be written as a struct literal outside this crate:
+//!
+//! ```compile_fail,E0639
+//! let deleted = sendmux_management::types::Deleted {
+//!     deleted: true,
+//!     id: "mbx_123".to_owned(),
+//! };
+//! ```
+//!
 //! # Pagination
 //!
 //! The builder of every cursor-paginated list has `items()` and `pages()`, streams that follow
@@ -180,6 +189,8 @@
 //!
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
+//! The main models have a ready-made value to answer with, `example()` (as in
+//! `types::Domain::example()`), taken from the examples of the spec.
 //!
 //! # Tracing
 //!

@@ -117,3 +117,54 @@ fn a_webhook_event_without_its_nullable_fields_decodes() {
     let event: types::WebhookEventPayload = serde_json::from_value(event).expect("decodes");
     assert_eq!(event.data.bounce_subtype, None);
 }
+
+#[test]
+fn a_response_model_built_for_a_test_leaves_its_nullable_fields_none() {
+    let mailbox = types::Mailbox::builder()
+        .id("mbx_1")
+        .email("ada@notify.example.com")
+        .status(types::MailboxStatus::Active)
+        .created_at(chrono::Utc::now());
+    let mailbox = types::Mailbox::try_from(mailbox).expect("nothing else is required");
+    assert_eq!(mailbox.display_name, None);
+    assert_eq!(mailbox.send_scope, None);
+}
+
+#[test]
+fn every_example_of_the_spec_is_a_ready_made_model() {
+    let spec: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap(),
+    )
+    .unwrap();
+    let mut checked = 0;
+    macro_rules! examples {
+        ($($model:ident,)*) => {{
+            $(
+                let written = &spec["components"]["schemas"][stringify!($model)]["example"];
+                common::assert_same_json(&types::$model::example(), written);
+                checked += 1;
+            )*
+        }};
+    }
+    include!(concat!(env!("OUT_DIR"), "/examples.rs"));
+    assert!(checked >= 30, "{checked} examples");
+}
+
+#[tokio::test]
+async fn examples_stand_in_for_answers_in_tests() {
+    use sendmux_management::testing::{MockApi, MockServerExt};
+
+    let api = MockApi::start().await;
+    let mock = api.get_domain(|when, then| {
+        when.public_id("mdom_1");
+        then.ok(&types::DomainEnvelope::of(types::Domain::example()));
+    });
+    let domain = api
+        .client()
+        .get_domain()
+        .public_id("mdom_1")
+        .await
+        .expect("the example decodes");
+    assert_eq!(*domain, types::Domain::example());
+    mock.assert();
+}
