@@ -416,9 +416,10 @@ fn constructor(
     order: &[String],
     newtypes: &BTreeSet<String>,
 ) -> TokenStream {
+    let parameter_is_exact =
+        |ty: &syn::Type| last_segment(ty).is_some_and(|s| newtypes.contains(&s.ident.to_string()));
     let parameter = |ty: &syn::Type| {
-        let exact = last_segment(ty).is_some_and(|s| newtypes.contains(&s.ident.to_string()));
-        if exact {
+        if parameter_is_exact(ty) {
             (quote!(#ty), quote!(value))
         } else {
             (quote!(impl ::std::convert::Into<#ty>), quote!(value.into()))
@@ -445,7 +446,11 @@ fn constructor(
             None => {
                 let (ty, _) = parameter(&field.ty);
                 parameters.push(quote!(#ident: #ty));
-                inits.push(quote!(#ident: ::std::convert::Into::into(#ident)));
+                inits.push(if parameter_is_exact(&field.ty) {
+                    quote!(#ident)
+                } else {
+                    quote!(#ident: #ident.into())
+                });
                 let line = match described.first() {
                     Some(text) => format!("- `{wire}`: {text}"),
                     None => format!("- `{wire}`"),
