@@ -1,6 +1,6 @@
 //! Compiles `openapi.yaml` into the raw client with progenitor, plus the glue the handwritten
 //! layer needs: open enums in place of typify's closed ones, `Secret` for the fields marked as
-//! secrets (see `build/secrets.rs`), and per-operation wiring derived from the spec (see
+//! secrets (see `build/secrets.rs`), models that can grow (see `build/models.rs`), and per-operation wiring derived from the spec (see
 //! `build/glue.rs`). Nothing here is specific to one operation.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +11,8 @@ use quote::quote;
 
 #[path = "build/glue.rs"]
 mod glue;
+#[path = "build/models.rs"]
+mod models;
 #[path = "build/open_enums.rs"]
 mod open_enums;
 #[path = "build/secrets.rs"]
@@ -73,6 +75,7 @@ fn run() -> Result<(), String> {
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     add_to_types_module(&mut file, enums.iter().map(open_enums::OpenEnum::tokens))?;
     use_own_path_encoder(&mut file)?;
+    models::apply(&mut file, &spec)?;
     let glue: syn::File = syn::parse2(glue::tokens(&spec)?)
         .map_err(|e| format!("generated glue is not valid Rust: {e}"))?;
     file.items.extend(glue.items);
@@ -113,7 +116,23 @@ fn run() -> Result<(), String> {
         .iter()
         .map(|m| format!("    {m},\n"))
         .collect::<String>();
-    write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))
+    write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))?;
+    // For the test that decodes every example.
+    let list = spec
+        .components
+        .iter()
+        .flat_map(|c| &c.schemas)
+        .filter(|(_, schema)| {
+            schema
+                .as_item()
+                .is_some_and(|s| s.schema_data.example.is_some())
+        })
+        .map(|(name, _)| format!("    {name},\n"))
+        .collect::<String>();
+    write(
+        &out.join("examples.rs"),
+        &format!("examples! {{\n{list}}}\n"),
+    )
 }
 
 /// Component schemas marked `x-sendmux-clearable`, with the Rust type of their value.

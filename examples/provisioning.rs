@@ -25,11 +25,7 @@ async fn main() -> Result<(), Error> {
     let domain = client
         .create_domain()
         .idempotency_key(format!("provision-domain-{name}").as_str())
-        .body(
-            CreateDomainBody::builder()
-                .domain(name.as_str())
-                .mode(Some(DomainMode::SendReceive)),
-        )
+        .body(CreateDomainBody::new(name.as_str()).mode(DomainMode::SendReceive))
         .await?;
     println!(
         "domain {} ({}) created; publish these records:",
@@ -71,14 +67,18 @@ async fn main() -> Result<(), Error> {
     let mailbox = client
         .create_mailbox()
         .idempotency_key(format!("provision-mailbox-{name}").as_str())
-        .body(CreateMailboxBody::builder().email(format!("support@{name}").as_str()))
+        .body(CreateMailboxBody::new(
+            format!("support@{name}").parse().map_err(invalid)?,
+        ))
         .await?;
     println!("mailbox {} created", mailbox.mailbox.email);
 
     let key = client
         .create_mailbox_key()
         .public_id(mailbox.mailbox.id.as_str())
-        .body(CreateMailboxKeyBody::builder().app_name("Provisioning example"))
+        .body(CreateMailboxKeyBody::new(
+            "Provisioning example".parse().map_err(invalid)?,
+        ))
         .await?;
     if let Some(credential) = &key.credential {
         println!(
@@ -89,18 +89,22 @@ async fn main() -> Result<(), Error> {
 
     let webhook = client
         .create_webhook()
-        .body(
-            WebhookCreateBody::builder()
-                .url(format!("https://hooks.{name}/sendmux").as_str())
-                .event_types(vec![
-                    WebhookEventType::MessageReceived,
-                    WebhookEventType::MessageBounced,
-                ]),
-        )
+        .body(WebhookCreateBody::new(
+            format!("https://hooks.{name}/sendmux"),
+            [
+                WebhookEventType::MessageReceived,
+                WebhookEventType::MessageBounced,
+            ],
+        ))
         .await?;
     println!(
         "webhook {} → {}: store its signing secret now",
         webhook.id, webhook.url
     );
     Ok(())
+}
+
+/// A value the API would refuse, caught before sending it.
+fn invalid(error: impl std::fmt::Display) -> Error {
+    Error::InvalidRequest(error.to_string())
 }

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
+use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::envelope::Envelope;
@@ -218,7 +219,7 @@ where
         let (raw, state) = traced(operation, send).await;
         match raw {
             Ok(value) => Ok(unwrap(value, state)),
-            Err(error) => Err(Box::pin(map_error(error, state)).await),
+            Err(error) => Err(Box::pin(map_error(error, state, locate::<E>)).await),
         }
     })
 }
@@ -250,7 +251,7 @@ pub(crate) fn text<'a>(
         let (raw, mut state) = traced(operation, send).await;
         let value = match raw {
             Ok(value) => value,
-            Err(error) => return Err(Box::pin(map_error(error, state)).await),
+            Err(error) => return Err(Box::pin(map_error(error, state, nowhere)).await),
         };
         let status = value.status().as_u16();
         let headers = state.take_headers();
@@ -285,7 +286,7 @@ pub(crate) fn empty<'a>(
                 let response = Response::from_parts((), value.status().as_u16(), &headers);
                 Ok(response.without(state.credential.as_ref()))
             }
-            Err(error) => Err(Box::pin(map_error(error, state)).await),
+            Err(error) => Err(Box::pin(map_error(error, state, nowhere)).await),
         }
     })
 }
@@ -333,13 +334,13 @@ fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E:
 
 /// Boxed where it is awaited: its state is large and only failed requests need it, while the
 /// future of every request would otherwise reserve room for it.
-async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
+async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState, locate: Locate) -> Error {
     let key = state
         .idempotency_key
         .take()
         .and_then(|key| key.to_str().ok().map(str::to_owned));
     let credential = state.credential.take();
-    let error = server_error(error, state, credential.as_ref()).await;
+    let error = server_error(error, state, credential.as_ref(), locate).await;
     let error = match &credential {
         Some(credential) => error.without(credential),
         None => error,
@@ -358,6 +359,7 @@ async fn server_error(
     error: RawError<ErrorEnvelope>,
     mut state: CallState,
     credential: Option<&Credential>,
+    locate: Locate,
 ) -> Error {
     let headers = state.take_headers();
     let failure = state.failure.map(|failure| *failure).unwrap_or_default();
@@ -375,11 +377,12 @@ async fn server_error(
             let body = without_credential(credential, &body);
             match state.status {
                 Some(status) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
-                status => Error::Decode(Box::new(DecodeError::from_json(
-                    status.unwrap_or_default(),
-                    &body,
-                    error,
-                ))),
+                status => {
+                    let mut decode =
+                        DecodeError::from_json(status.unwrap_or_default(), &body, error);
+                    decode.path = locate(&body);
+                    Error::Decode(Box::new(decode))
+                }
             }
         }
         RawError::UnexpectedResponse(response) => {
@@ -406,6 +409,23 @@ async fn server_error(
         RawError::InvalidRequest(message) => Error::InvalidRequest(message),
         RawError::Custom(message) => failure.hook_error.unwrap_or(Error::InvalidRequest(message)),
     }
+}
+
+/// Finds where in a body that failed to decode the failing value sits.
+type Locate = fn(&[u8]) -> Option<String>;
+
+/// Decodes the body again, this time tracking the path: serde_json reports only a line and a
+/// column, which say little in a body on one line. Only failures pay for it.
+fn locate<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let error = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
+    let path = error.path().to_string();
+    (path != ".").then_some(path)
+}
+
+/// For answers that are not decoded as JSON.
+fn nowhere(_: &[u8]) -> Option<String> {
+    None
 }
 
 fn api(error: ApiError) -> Error {

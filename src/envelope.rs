@@ -4,7 +4,7 @@ use crate::response::Pagination;
 
 /// A success envelope of the spec (`ok`, `data`, `meta`, and `pagination` on lists). Implemented
 /// for every envelope by generated code.
-pub(crate) trait Envelope {
+pub(crate) trait Envelope: serde::de::DeserializeOwned {
     /// The type of `data`.
     type Data;
     /// Splits the envelope into what a [`crate::Response`] keeps.

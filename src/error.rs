@@ -96,9 +96,10 @@ impl Error {
     /// # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
     /// use sendmux_management::types;
     ///
-    /// let body = types::WebhookCreateBody::builder()
-    ///     .url("https://hooks.example.com/sendmux")
-    ///     .event_types(vec![types::WebhookEventType::MessageDelivered]);
+    /// let body = types::WebhookCreateBody::new(
+    ///     "https://hooks.example.com/sendmux",
+    ///     [types::WebhookEventType::MessageDelivered],
+    /// );
     /// let created = match client.create_webhook().body(body.clone()).await {
     ///     Ok(created) => created,
     ///     Err(error) => match error.idempotency_key() {
@@ -207,6 +208,7 @@ impl Error {
             }
             Self::Decode(decode) => {
                 credential.clean(&mut decode.excerpt);
+                credential.clean_option(&mut decode.path);
                 if credential.is_in(decode.reason.as_bytes()) {
                     credential.clean(&mut decode.reason);
                     // The source says what the reason says, credential included.
@@ -492,7 +494,8 @@ impl std::error::Error for RedirectError {}
 /// replaced by `<redacted>` in the excerpt and the reason, should the body hold it.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "HTTP {status} body does not match the spec at line {line}, column {column}: {}",
+    "HTTP {status} body does not match the spec at {}: {}",
+    DecodeError::location(.path, *.line, *.column),
     Escaped(.reason)
 )]
 #[non_exhaustive]
@@ -505,8 +508,12 @@ pub struct DecodeError {
     pub line: usize,
     /// Column of the body where decoding failed (1-based; 0 when not applicable).
     pub column: usize,
-    /// What was wrong there.
+    /// What was wrong there, with the type expected.
     pub reason: String,
+    /// Where in the body the value that failed sits, as a JSON path such as
+    /// `data[3].created_at`; `None` when the body is not JSON at all or the failure is not
+    /// about one value.
+    pub path: Option<String>,
     /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
     pub idempotency_key: Option<String>,
     #[source]
@@ -514,6 +521,15 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
+    /// The path, when known, is what a reader looks for; line and column locate it in a body
+    /// seen whole.
+    fn location(path: &Option<String>, line: usize, column: usize) -> String {
+        match path {
+            Some(path) => format!("`{}` (line {line}, column {column})", Escaped(path)),
+            None => format!("line {line}, column {column}"),
+        }
+    }
+
     pub(crate) fn from_json(status: u16, body: &[u8], error: serde_json::Error) -> Self {
         Self {
             status,
@@ -521,6 +537,7 @@ impl DecodeError {
             line: error.line(),
             column: error.column(),
             reason: error.to_string(),
+            path: None,
             idempotency_key: None,
             source: Some(Box::new(error)),
         }
@@ -533,6 +550,7 @@ impl DecodeError {
             line: 0,
             column: 0,
             reason: reason.into(),
+            path: None,
             idempotency_key: None,
             source: None,
         }

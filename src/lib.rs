@@ -79,22 +79,49 @@
 //! # }
 //! ```
 //!
-//! # Updates
+//! # Request bodies
 //!
-//! In an update, a field left out (`None`) keeps its value. Fields the API lets you remove take
-//! a [`Clearable`]: `Some(Clearable::Set(value))` (or `Some(value.into())`) changes it and
-//! `Some(Clearable::Clear)` sends `null` to remove it.
+//! Every request body has a `new` taking the fields the API requires, and a method per other
+//! field. Values with constraints (lengths, patterns) have types of their own, made with
+//! `parse()` or `try_from`, which check them before anything is sent.
+//!
+//! In an update, a field left unset keeps its value. Fields the API lets you remove take a
+//! [`Clearable`]: a value (or `Clearable::Set(value)`) changes it and `Clearable::Clear` sends
+//! `null` to remove it.
 //!
 //! ```no_run
-//! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
+//! # async fn run(client: sendmux_management::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! use sendmux_management::{types, Clearable};
 //!
-//! let body = types::WebhookUpdateBody::builder()
-//!     .name(Some(Clearable::Clear))
-//!     .enabled(Some(true));
+//! let body = types::CreateMailboxBody::new("support@mail.example.com".parse()?)
+//!     .display_name("Support".parse()?);
+//! let created = client.create_mailbox().body(body).await?;
+//!
+//! let body = types::WebhookUpdateBody::new()
+//!     .name(Clearable::Clear)
+//!     .enabled(true);
 //! client.update_webhook().public_id("whk_123").body(body).await?;
+//! # let _ = created;
 //! # Ok(())
 //! # }
+//! ```
+//!
+//! # Models that can grow
+//!
+//! Models are `#[non_exhaustive]`, so a field added to the API in a later version of this crate
+//! breaks no code: read their fields, build request bodies with `new`. Fields that may be
+//! `null` are `Option`s, `None` also when the server leaves them out. Timestamps accept the
+//! ISO 8601 forms servers write besides RFC 3339 (an offset without its colon, a space for the
+//! `T`); they are sent as RFC 3339. An answer that does not fit fails with [`Error::Decode`],
+//! whose [`DecodeError::path`] names the value at fault, such as `data[3].created_at`.
+//!
+//! So a model cannot be written as a struct literal outside this crate:
+//!
+//! ```compile_fail,E0639
+//! let deleted = sendmux_management::types::Deleted {
+//!     deleted: true,
+//!     id: "mbx_123".to_owned(),
+//! };
 //! ```
 //!
 //! # Pagination
@@ -162,6 +189,8 @@
 //!
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
+//! The main models have a ready-made value to answer with, `example()` (as in
+//! `types::Domain::example()`), taken from the examples of the spec.
 //!
 //! # TLS
 //!
@@ -198,6 +227,7 @@ mod retry;
 mod secret;
 mod send;
 mod server_text;
+mod timestamp;
 mod tls;
 pub mod webhooks;
 

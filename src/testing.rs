@@ -4,6 +4,8 @@
 //! [`MockApi`] runs an [httpmock](https://docs.rs/httpmock) server on loopback. Stub operations
 //! with the typed helpers of [`MockServerExt`] (one method per operation, with typed parameters
 //! and answers), point a [`Client`] at it, and script faults to test your own error handling.
+//! Answer with the ready-made models of the spec's examples, such as
+//! [`Domain::example`](crate::types::Domain::example), changing what a test needs.
 //!
 //! ```
 //! use sendmux_management::testing::{MockApi, MockServerExt};
@@ -32,6 +34,16 @@ use crate::{Client, RetryPolicy};
 
 pub use crate::generated::mock::{operations, MockServerExt};
 pub use httpmock::{Method, Mock, MockServer};
+
+/// Decodes the example of a model, written in the spec. Each is checked against its schema by
+/// `cargo xtask lint` and decoded by the crate's tests, so the failure below cannot happen in a
+/// released crate.
+pub(crate) fn example<T: serde::de::DeserializeOwned>(json: &str) -> T {
+    match serde_json::from_str(json) {
+        Ok(value) => value,
+        Err(error) => panic!("an example in openapi.yaml does not fit its model: {error}"),
+    }
+}
 
 /// The request id the envelopes built by `of` carry.
 pub const REQUEST_ID: &str = "req_mock";

@@ -132,7 +132,7 @@ async fn a_stale_if_match_is_a_typed_conflict() {
         .update_webhook()
         .public_id("whk_1")
         .if_match(ETAG)
-        .body(types::WebhookUpdateBody::builder().enabled(Some(false)))
+        .body(types::WebhookUpdateBody::new().enabled(false))
         .await
         .expect_err("conflict");
     mock.assert_async().await;
@@ -162,11 +162,10 @@ async fn responses_expose_request_id_rate_limit_etag_and_location() {
     assert_eq!(clone.rate_limit(), None);
     let created = client
         .create_webhook()
-        .body(
-            types::WebhookCreateBody::builder()
-                .url("https://hooks.example.com/in")
-                .event_types(vec![types::WebhookEventType::SendmuxTest]),
-        )
+        .body(types::WebhookCreateBody::new(
+            "https://hooks.example.com/in",
+            [types::WebhookEventType::SendmuxTest],
+        ))
         .await
         .expect("created");
     assert_eq!(created.http_status, 201);

@@ -177,3 +177,117 @@ async fn rate_limits_and_server_errors_decode_on_any_operation() {
         assert!(error.is_retryable());
     }
 }
+
+/// Serves `body` as the answer to `GET /domains` and returns what the client makes of it.
+async fn list_domains_answering(
+    body: serde_json::Value,
+) -> Result<sendmux_management::Response<Vec<types::Domain>>, Error> {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/domains");
+            then.status(200).json_body(body);
+        })
+        .await;
+    client(&server).list_domains().await
+}
+
+#[tokio::test]
+async fn timestamps_decode_in_the_iso_8601_forms_servers_write() {
+    let forms = [
+        "2026-11-02T09:30:00Z",
+        "2026-11-02T09:30:00.000Z",
+        "2026-11-02T09:30:00.000000+00:00",
+        "2026-11-02T09:30:00+0000",
+        "2026-11-02 09:30:00Z",
+        "2026-11-02 11:30:00+02:00",
+        "2026-11-02T04:30:00-0500",
+        "2026-11-02T09:30Z",
+        "2026-11-02T09:30:00+00",
+        "2026-11-02T10:30+01",
+    ];
+    let mut body = fixture("list_domains");
+    let first = body["data"][0].clone();
+    body["data"] = forms
+        .iter()
+        .map(|form| {
+            let mut domain = first.clone();
+            domain["created_at"] = json!(form);
+            domain["verified_at"] = json!(form);
+            domain
+        })
+        .collect();
+    let page = list_domains_answering(body)
+        .await
+        .expect("every form decodes");
+    let instant = chrono::DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap();
+    for (domain, form) in page.data.iter().zip(forms) {
+        assert_eq!(domain.created_at, instant, "{form}");
+        assert_eq!(domain.verified_at, Some(instant.into()), "{form}");
+    }
+    // Sent back as RFC 3339, whatever form it came in.
+    let sent = serde_json::to_value(&page.data[4]).unwrap();
+    assert_eq!(sent["created_at"], "2026-11-02T09:30:00Z");
+    assert_eq!(sent["verified_at"], "2026-11-02T09:30:00Z");
+}
+
+#[tokio::test]
+async fn a_decode_error_names_the_path_and_the_type_expected() {
+    let mut body = fixture("list_domains");
+    let first = body["data"][0].clone();
+    body["data"] = json!([first.clone(), first.clone(), first.clone(), first]);
+    body["data"][3]["created_at"] = json!("yesterday");
+    let error = list_domains_answering(body.clone())
+        .await
+        .expect_err("a timestamp that is not one");
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(decode.status, 200);
+    assert_eq!(decode.path.as_deref(), Some("data[3].created_at"));
+    assert!(decode.reason.contains("ISO 8601"), "{}", decode.reason);
+    assert!(decode.reason.contains("yesterday"), "{}", decode.reason);
+    let shown = error.to_string();
+    assert!(shown.contains("data[3].created_at"), "{shown}");
+
+    body["data"][3]["created_at"] = json!("2026-11-02T09:30:00Z");
+    body["data"][1]["mailbox_count"] = json!("four");
+    let error = list_domains_answering(body.clone())
+        .await
+        .expect_err("a string");
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(decode.path.as_deref(), Some("data[1].mailbox_count"));
+    assert!(decode.reason.contains("expected"), "{}", decode.reason);
+
+    body["data"][1]["mailbox_count"] = json!(4);
+    body["data"][2]["dns_records"]["mx"][1]["priority"] = json!("ten");
+    let error = list_domains_answering(body).await.expect_err("negative");
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(
+        decode.path.as_deref(),
+        Some("data[2].dns_records.mx[1].priority")
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_has_no_path() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/domains");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body("<html>Service temporarily unavailable</html>");
+        })
+        .await;
+    let error = client(&server).list_domains().await.expect_err("not JSON");
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(decode.path, None);
+    assert_eq!((decode.line, decode.column), (1, 1));
+}

@@ -117,7 +117,9 @@ async fn a_validation_error_keeps_every_field_issue() {
     let error = client(&server)
         .update_mailbox()
         .public_id("mbx_1")
-        .body(types::UpdateMailboxBody::builder().quota_bytes(std::num::NonZeroU64::new(12345)))
+        .body(
+            types::UpdateMailboxBody::new().quota_bytes(std::num::NonZeroU64::new(12345).unwrap()),
+        )
         .await
         .expect_err("fails");
     assert_eq!(error.code(), Some(&ErrorCode::ValidationError));

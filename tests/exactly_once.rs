@@ -160,10 +160,11 @@ async fn respond(
     stream.get_mut().write_all(body.as_bytes()).await
 }
 
-fn webhook(n: usize) -> types::builder::WebhookCreateBody {
-    types::WebhookCreateBody::builder()
-        .url(format!("https://hooks.example.com/{n}"))
-        .event_types(vec![types::WebhookEventType::MessageDelivered])
+fn webhook(n: usize) -> types::WebhookCreateBody {
+    types::WebhookCreateBody::new(
+        format!("https://hooks.example.com/{n}"),
+        [types::WebhookEventType::MessageDelivered],
+    )
 }
 
 async fn start(random: Option<u64>) -> (String, Arc<Store>, tokio::task::JoinHandle<()>) {

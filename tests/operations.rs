@@ -115,11 +115,7 @@ async fn create_domain() {
     let result = client(&server)
         .create_domain()
         .idempotency_key("create-domain-1")
-        .body(
-            types::CreateDomainBody::builder()
-                .domain("notify.example.com")
-                .mode(Some(types::DomainMode::SendOnly)),
-        )
+        .body(types::CreateDomainBody::new("notify.example.com").mode(types::DomainMode::SendOnly))
         .await;
     let created = finish(mock, result, &body, 201).await;
     assert_eq!(created.data.dns_records.dkim.len(), 3);
@@ -163,7 +159,9 @@ async fn update_domain() {
         .update_domain()
         .public_id("mdom_1")
         .if_match(ETAG)
-        .body(types::UpdateDomainBody::builder().mode(types::DomainUpgradeMode::SendReceive))
+        .body(types::UpdateDomainBody::new(
+            types::DomainUpgradeMode::SendReceive,
+        ))
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -559,7 +557,9 @@ async fn create_mailbox_key() {
         .create_mailbox_key()
         .public_id("mbx_1")
         .idempotency_key("key-1")
-        .body(types::CreateMailboxKeyBody::builder().app_name("Deploy bot"))
+        .body(types::CreateMailboxKeyBody::new(
+            "Deploy bot".parse().unwrap(),
+        ))
         .await;
     finish(mock, result, &body, 201).await;
 }
@@ -731,24 +731,21 @@ async fn update_provider() {
         |w| w.header("if-match", ETAG).json_body(expected),
     )
     .await;
-    let quotas = types::ProviderUpdateBodyQuotas {
-        per_hour: Some(Clearable::Set(types::QuotaValue::Integer(
+    let quotas = types::ProviderUpdateBodyQuotas::new()
+        .per_hour(types::QuotaValue::Integer(
             std::num::NonZeroU64::new(1200).unwrap(),
-        ))),
-        per_day: Some(Clearable::Clear),
-        per_minute: None,
-        per_second: None,
-    };
+        ))
+        .per_day(Clearable::Clear);
     let result = client(&server)
         .update_provider()
         .public_id("dprov_1")
         .if_match(ETAG)
         .body(
-            types::ProviderUpdateBody::builder()
-                .name(Some("Primary relay".parse().unwrap()))
-                .from_name(Some("Billing".into()))
-                .tracking_domain(Some(Clearable::Clear))
-                .quotas(Some(quotas)),
+            types::ProviderUpdateBody::new()
+                .name("Primary relay".parse().unwrap())
+                .from_name("Billing")
+                .tracking_domain(Clearable::Clear)
+                .quotas(quotas),
         )
         .await;
     finish(mock, result, &body, 200).await;
@@ -993,16 +990,15 @@ async fn create_webhook() {
         .create_webhook()
         .idempotency_key("hook-1")
         .body(
-            types::WebhookCreateBody::builder()
-                .url("https://hooks.example.com/sendmux")
-                .name(Some("Bounces".parse().unwrap()))
-                .event_types(vec![
+            types::WebhookCreateBody::new(
+                "https://hooks.example.com/sendmux",
+                [
                     types::WebhookEventType::MessageBounced,
                     types::WebhookEventType::MessageComplained,
-                ])
-                .filters(Some(types::WebhookFilters {
-                    mailbox_ids: vec!["mbx_1".to_owned()],
-                })),
+                ],
+            )
+            .name("Bounces".parse().unwrap())
+            .filters(types::WebhookFilters::new(["mbx_1".to_owned()])),
         )
         .await;
     let created = finish(mock, result, &body, 201).await;
@@ -1042,10 +1038,10 @@ async fn update_webhook() {
         .public_id("whk_1")
         .if_match(ETAG)
         .body(
-            types::WebhookUpdateBody::builder()
-                .enabled(Some(false))
-                .name(Some(Clearable::Clear))
-                .event_types(vec![types::WebhookEventType::SendmuxTest]),
+            types::WebhookUpdateBody::new()
+                .enabled(false)
+                .name(Clearable::Clear)
+                .event_types([types::WebhookEventType::SendmuxTest]),
         )
         .await;
     finish(mock, result, &body, 200).await;

@@ -275,11 +275,10 @@ async fn a_create_gets_one_generated_key_for_all_its_attempts() {
         .await;
     client_for(server.base_url(), fast())
         .create_webhook()
-        .body(
-            types::WebhookCreateBody::builder()
-                .url("https://hooks.example.com/in")
-                .event_types(vec![types::WebhookEventType::MessageBounced]),
-        )
+        .body(types::WebhookCreateBody::new(
+            "https://hooks.example.com/in",
+            [types::WebhookEventType::MessageBounced],
+        ))
         .await
         .expect("created on the second attempt");
     let keys = keys.lock().unwrap();
@@ -331,7 +330,7 @@ async fn patch_is_retried_only_when_asked() {
         client
             .update_webhook()
             .public_id("whk_1")
-            .body(types::WebhookUpdateBody::builder().enabled(Some(true)))
+            .body(types::WebhookUpdateBody::new().enabled(true))
     };
     update().await.expect_err("fails");
     mock.assert_calls_async(1).await;

@@ -121,9 +121,12 @@ async fn read_only(client: &Client) -> Result<(), Error> {
 /// Writes, against the mock only.
 async fn writes(client: &Client) -> Result<(), Error> {
     step("Create a mailbox (an Idempotency-Key is generated and reused on retries)");
-    let body = types::CreateMailboxBody::builder()
-        .email("support@mail.acme-robotics.example")
-        .display_name(Some("Support".parse().map_err(invalid)?));
+    let body = types::CreateMailboxBody::new(
+        "support@mail.acme-robotics.example"
+            .parse()
+            .map_err(invalid)?,
+    )
+    .display_name("Support".parse().map_err(invalid)?);
     let created = client.create_mailbox().body(body).await?;
     println!(
         "  {} created ({}), at {}",
@@ -142,7 +145,9 @@ async fn writes(client: &Client) -> Result<(), Error> {
     let key = client
         .create_mailbox_key()
         .public_id(created.mailbox.id.as_str())
-        .body(types::CreateMailboxKeyBody::builder().app_name("Helpdesk sync"))
+        .body(types::CreateMailboxKeyBody::new(
+            "Helpdesk sync".parse().map_err(invalid)?,
+        ))
         .await?;
     if let Some(credential) = &key.credential {
         println!(
@@ -154,14 +159,13 @@ async fn writes(client: &Client) -> Result<(), Error> {
     step("Subscribe a webhook, then rotate its signing secret");
     let webhook = client
         .create_webhook()
-        .body(
-            types::WebhookCreateBody::builder()
-                .url("https://hooks.acme-robotics.example/sendmux")
-                .event_types(vec![
-                    types::WebhookEventType::MessageBounced,
-                    types::WebhookEventType::MessageComplained,
-                ]),
-        )
+        .body(types::WebhookCreateBody::new(
+            "https://hooks.acme-robotics.example/sendmux",
+            [
+                types::WebhookEventType::MessageBounced,
+                types::WebhookEventType::MessageComplained,
+            ],
+        ))
         .await?;
     println!(
         "  {} → {} (secret {})",
