@@ -9,6 +9,7 @@ pub mod convert;
 pub mod emit;
 pub mod error;
 pub mod examples;
+pub mod identity;
 pub mod intentional;
 pub mod lint;
 pub mod naming;

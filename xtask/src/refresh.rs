@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-use crate::convert::convert;
+use crate::convert::convert_against;
 use crate::emit::to_yaml;
 use crate::intentional::{Difference, Differences};
 use crate::reconcile::reconcile;
@@ -86,7 +86,7 @@ impl Outcome {
 
 /// Converts `upstream` (OpenAPI 3.1), reconciles it with `ours` and compares.
 pub fn compare(ours: &Value, upstream: &Value, differences: &Differences) -> Result<Outcome> {
-    let converted = convert(upstream)?;
+    let converted = convert_against(upstream, ours)?;
     let reconciled = reconcile(ours, &converted, differences);
     let report = DriftReport::between(ours, &reconciled.document);
     let (kept, stale) = differences

@@ -1,0 +1,160 @@
+//! The maintainer's drill as a test: realistic changes applied to a copy of the vendor's
+//! document, then a refresh. The report must say what breaks users and what does not, every
+//! Rust name that survives upstream must survive the refresh, and the refreshed spec must lint
+//! clean apart from the words and permissions a maintainer still has to write.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use xtask::intentional::Differences;
+use xtask::refresh::{compare_texts, Outcome};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// Appends `extra` to every string enum whose values are exactly `set`; returns how many.
+fn extend_enums(value: &mut Value, set: &[&str], extra: &str) -> usize {
+    let mut count = 0;
+    match value {
+        Value::Object(m) => {
+            if let Some(Value::Array(values)) = m.get_mut("enum") {
+                let mut current: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+                current.sort_unstable();
+                let mut wanted = set.to_vec();
+                wanted.sort_unstable();
+                if current == wanted {
+                    values.push(json!(extra));
+                    count += 1;
+                }
+            }
+            for child in m.values_mut() {
+                count += extend_enums(child, set, extra);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                count += extend_enums(child, set, extra);
+            }
+        }
+        _ => {}
+    }
+    count
+}
+
+const DELIVERY: &[&str] = &["pending", "sent", "failed", "rejected"];
+const EVENTS: &[&str] = &[
+    "message.delivered",
+    "message.bounced",
+    "message.complained",
+    "message.rejected",
+    "message.delivery_delayed",
+    "message.received",
+    "message.received.spam",
+    "sendmux.test",
+];
+const SES_REQUEST: &[&str] = &["pending", "approved", "denied", "cancelled"];
+
+/// The drill's changes, applied to the vendor's document.
+fn drill(upstream: &mut Value) {
+    assert!(extend_enums(upstream, DELIVERY, "deferred") >= 2);
+    assert!(extend_enums(upstream, EVENTS, "message.opened") >= 2);
+    assert!(extend_enums(upstream, SES_REQUEST, "expired") >= 1);
+    // One use of the domain verification status gains a value the others do not have.
+    let domain_status = upstream
+        .pointer_mut("/components/schemas/MailboxDomain/properties/verification_status/enum")
+        .and_then(Value::as_array_mut)
+        .expect("domain status enum");
+    domain_status.push(json!("suspended"));
+
+    let paths = upstream["paths"].as_object_mut().expect("paths");
+    // A new list, beside the other domain paths.
+    let mut list = paths["/webhooks/{public_id}/deliveries"].clone();
+    list["get"]["operationId"] = json!("managementListDomainEvents");
+    list["get"]["tags"] = paths["/domains/{public_id}"]["get"]["tags"].clone();
+    paths.insert("/domains/{public_id}/events".to_owned(), list);
+    // A new keyed POST.
+    let mut keyed = paths["/webhooks/{public_id}/rotate-secret"].clone();
+    keyed["post"]["operationId"] = json!("managementRotateProviderSecret");
+    keyed["post"]["tags"] = paths["/providers/{public_id}"]["get"]["tags"].clone();
+    paths.insert("/providers/{public_id}/rotate-secret".to_owned(), keyed);
+    // A removed operation.
+    paths.remove("/providers/usage");
+
+    let provider = &mut upstream["components"]["schemas"]["ProviderItem"]["properties"];
+    // A changed field type.
+    provider["smtp_port"]["type"] = json!(["string", "null"]);
+    // A new optional field.
+    provider["region"] = json!({"type": ["string", "null"]});
+}
+
+fn outcome() -> Option<(serde_yaml::Value, Outcome)> {
+    let reference = read(&repo().join("../shared/reference/sendmux/openapi-app.json"))?;
+    let mut upstream: Value = serde_json::from_str(&reference).expect("reference is JSON");
+    drill(&mut upstream);
+    let ours = read(&repo().join("openapi.yaml")).expect("openapi.yaml");
+    let differences =
+        Differences::load(&repo().join("xtask/intentional-differences.txt")).expect("list");
+    let outcome = compare_texts(&ours, &upstream.to_string(), &differences).expect("refresh");
+    Some((serde_yaml::from_str(&ours).expect("yaml"), outcome))
+}
+
+fn schema_names(doc: &serde_yaml::Value) -> Vec<String> {
+    doc["components"]["schemas"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, _)| k.as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn drill_keeps_every_surviving_name() {
+    let Some((ours, outcome)) = outcome() else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    println!("{}", outcome.report);
+    let after = schema_names(&outcome.document);
+    // Types reached only from the removed operation go with it; everything else stays.
+    let gone_with_usage = [
+        "ProviderUsage",
+        "ProviderUsageEnvelope",
+        "ProviderUsageItem",
+    ];
+    let lost: Vec<String> = schema_names(&ours)
+        .into_iter()
+        .filter(|n| !after.contains(n) && !gone_with_usage.contains(&n.as_str()))
+        .collect();
+    assert!(lost.is_empty(), "names lost: {lost:?}\n{}", outcome.report);
+    // The webhook event types of the new list are the existing enum, not a new one.
+    let new_enums: Vec<&String> = after
+        .iter()
+        .filter(|n| !schema_names(&ours).contains(n))
+        .filter(|n| outcome.document["components"]["schemas"][n.as_str()]["enum"].is_sequence())
+        .collect();
+    assert!(new_enums.is_empty(), "new enums: {new_enums:?}");
+    for (name, value) in [
+        ("DeliveryStatus", "deferred"),
+        ("WebhookEventType", "message.opened"),
+        ("SesLimitRequestStatus", "expired"),
+        ("DomainVerificationStatus", "suspended"),
+    ] {
+        let values = &outcome.document["components"]["schemas"][name]["enum"];
+        assert!(
+            values
+                .as_sequence()
+                .is_some_and(|v| v.iter().any(|v| v.as_str() == Some(value))),
+            "{name} lacks {value}"
+        );
+        let description = &outcome.document["components"]["schemas"][name]["description"];
+        assert_eq!(
+            description, &ours["components"]["schemas"][name]["description"],
+            "{name} lost its description"
+        );
+    }
+}
