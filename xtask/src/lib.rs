@@ -10,6 +10,7 @@ pub mod emit;
 pub mod error;
 pub mod examples;
 pub mod identity;
+pub mod impact;
 pub mod intentional;
 pub mod lint;
 pub mod naming;

@@ -13,8 +13,9 @@ tasks:
   refresh [--from URL|PATH] [--check] [--spec PATH]
       Convert the vendor's OpenAPI 3.1 document (default: the live API's) to our dialect,
       reconcile it with openapi.yaml and report the drift; write the result unless --check.
-      With --check, exit 1 when there is drift. Intentional differences are listed in
-      xtask/intentional-differences.txt.
+      With --check, write nothing and exit 0 when there is no drift, 1 when the drift only
+      adds to the crate, 3 when some of it breaks code using the crate (the report lists
+      which). Intentional differences are listed in xtask/intentional-differences.txt.
   lint [PATH]
       Check openapi.yaml (or PATH): valid OpenAPI 3.0.3, complete operations, our dialect,
       examples, no placeholder descriptions. Exit 1 on any finding.

@@ -17,6 +17,12 @@ use crate::{Error, Result};
 /// Where the live API publishes its current document.
 pub const DEFAULT_SOURCE: &str = "https://app.sendmux.ai/api/v1/openapi.json";
 
+/// Exit status of `refresh --check` when the spec has drifted in ways that only add.
+pub const EXIT_ADDITIVE: u8 = 1;
+/// Exit status of `refresh --check` when some of the drift breaks code using the crate. (2 is
+/// taken by inputs that cannot be read.)
+pub const EXIT_BREAKING: u8 = 3;
+
 /// Where the upstream document is read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -78,9 +84,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Exit status of the command: with `--check`, 1 when there is drift.
+    /// Exit status of the command: with `--check`, [`EXIT_ADDITIVE`] when there is drift that
+    /// only adds, [`EXIT_BREAKING`] when some of it breaks code using the crate.
     pub fn exit_code(&self, check: bool) -> u8 {
-        u8::from(check && !self.report.is_empty())
+        if !check || self.report.is_empty() {
+            0
+        } else if self.report.is_breaking() {
+            EXIT_BREAKING
+        } else {
+            EXIT_ADDITIVE
+        }
     }
 }
 

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use xtask::impact::Impact;
 use xtask::intentional::Differences;
-use xtask::refresh::{compare_texts, Outcome};
+use xtask::refresh::{compare_texts, Outcome, EXIT_ADDITIVE, EXIT_BREAKING};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -93,9 +94,13 @@ fn drill(upstream: &mut Value) {
 }
 
 fn outcome() -> Option<(serde_yaml::Value, Outcome)> {
+    outcome_of(drill)
+}
+
+fn outcome_of(change: fn(&mut Value)) -> Option<(serde_yaml::Value, Outcome)> {
     let reference = read(&repo().join("../shared/reference/sendmux/openapi-app.json"))?;
     let mut upstream: Value = serde_json::from_str(&reference).expect("reference is JSON");
-    drill(&mut upstream);
+    change(&mut upstream);
     let ours = read(&repo().join("openapi.yaml")).expect("openapi.yaml");
     let differences =
         Differences::load(&repo().join("xtask/intentional-differences.txt")).expect("list");
@@ -157,4 +162,88 @@ fn drill_keeps_every_surviving_name() {
             "{name} lost its description"
         );
     }
+}
+
+fn effects(outcome: &Outcome, impact: Impact) -> Vec<String> {
+    outcome
+        .report
+        .effects_of(impact)
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn drill_report_says_what_breaks_and_what_only_adds() {
+    let Some((_, outcome)) = outcome() else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    let report = &outcome.report;
+    let breaking = effects(&outcome, Impact::Breaking);
+    let additive = effects(&outcome, Impact::Additive);
+    for expected in [
+        "Client::get_provider_usage removed (GET /providers/usage)",
+        "types::Provider::smtp_port: Option<i64> → Option<String>",
+        "types::ProviderUsage removed",
+    ] {
+        assert!(
+            breaking.iter().any(|e| e == expected),
+            "no breaking {expected:?} in\n{report}"
+        );
+    }
+    for expected in [
+        "Client::list_domain_events added (GET /domains/{public_id}/events)",
+        "Client::rotate_provider_secret added (POST /providers/{public_id}/rotate-secret)",
+        "types::DeliveryStatus: + deferred",
+        "types::WebhookEventType: + message.opened",
+        "types::SesLimitRequestStatus: + expired",
+        "types::DomainVerificationStatus: + suspended",
+        "types::Provider::region added: Option<String>",
+    ] {
+        assert!(
+            additive.iter().any(|e| e == expected),
+            "no additive {expected:?} in\n{report}"
+        );
+    }
+    // Nothing harmless hides among the breaking changes, nothing breaking among the rest.
+    assert_eq!(breaking.len(), 5, "{report}");
+    assert_eq!(additive.len(), 7, "{report}");
+    let text = report.to_string();
+    assert!(
+        text.contains("path /providers/usage (GET get_provider_usage)"),
+        "{text}"
+    );
+    assert_eq!(outcome.exit_code(true), EXIT_BREAKING);
+}
+
+#[test]
+fn drift_that_only_adds_has_its_own_exit_status() {
+    let Some((_, outcome)) = outcome_of(|upstream| {
+        extend_enums(upstream, DELIVERY, "deferred");
+        upstream["components"]["schemas"]["ProviderItem"]["properties"]["region"] =
+            json!({"type": "string"});
+    }) else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    assert!(!outcome.report.is_breaking(), "{}", outcome.report);
+    assert_eq!(outcome.exit_code(true), EXIT_ADDITIVE);
+    assert_eq!(outcome.exit_code(false), 0);
+}
+
+#[test]
+fn drill_refresh_lints_clean_once_the_words_are_written() {
+    let Some((_, outcome)) = outcome() else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    let text = serde_yaml::to_string(&outcome.document).expect("yaml");
+    let findings = xtask::lint::lint(&text);
+    // What is left is the maintainer's writing, each item named: descriptions and permissions.
+    let other: Vec<String> = findings
+        .iter()
+        .map(ToString::to_string)
+        .filter(|f| !f.contains("TODO: describe") && !f.contains("x-sendmux-permission"))
+        .collect();
+    assert!(other.is_empty(), "{other:#?}");
 }
