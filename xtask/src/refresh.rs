@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_yaml::Value;
 
@@ -23,6 +24,13 @@ pub const EXIT_ADDITIVE: u8 = 1;
 /// taken by inputs that cannot be read.)
 pub const EXIT_BREAKING: u8 = 3;
 
+/// How long fetching the document may take in all before the refresh gives up: the live
+/// document is well under a megabyte, so a slower answer means something is wrong.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The largest document accepted; the real one is about half a megabyte.
+const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Where the upstream document is read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -42,20 +50,39 @@ impl Source {
         }
     }
 
-    /// The document's text.
+    /// The document's text; a fetch gives up after [`FETCH_TIMEOUT`].
     pub fn read(&self) -> Result<String> {
+        self.read_within(FETCH_TIMEOUT)
+    }
+
+    /// The document's text; a fetch gives up when the whole exchange (connecting, sending,
+    /// receiving the body) takes longer than `timeout`.
+    pub fn read_within(&self, timeout: Duration) -> Result<String> {
         match self {
             Self::File(path) => read(path),
             Self::Url(url) => {
-                let fail = |message: String| Error::Fetch {
+                let fail = |e: ureq::Error| Error::Fetch {
                     url: url.clone(),
-                    message,
+                    message: match e {
+                        ureq::Error::Timeout(_) => format!(
+                            "no complete answer within {:.1} s; is the server up and reachable?",
+                            timeout.as_secs_f64()
+                        ),
+                        ureq::Error::StatusCode(code) => format!("the server answered {code}"),
+                        other => other.to_string(),
+                    },
                 };
-                let mut response = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .into();
+                let mut response = agent.get(url).call().map_err(fail)?;
                 response
                     .body_mut()
+                    .with_config()
+                    .limit(MAX_DOCUMENT_BYTES)
                     .read_to_string()
-                    .map_err(|e| fail(e.to_string()))
+                    .map_err(fail)
             }
         }
     }
@@ -117,9 +144,22 @@ pub fn compare(ours: &Value, upstream: &Value, differences: &Differences) -> Res
 /// [`compare`] on texts: `ours` is YAML, `upstream` JSON (or YAML).
 pub fn compare_texts(ours: &str, upstream: &str, differences: &Differences) -> Result<Outcome> {
     let ours = parse_yaml(ours, "openapi.yaml")?;
-    let upstream = parse_json(upstream, "the upstream document").or_else(|json_error| {
-        parse_yaml(upstream, "the upstream document").map_err(|_| json_error)
-    })?;
+    let what = "the upstream document";
+    let parsed = parse_json(upstream, what)
+        .or_else(|json_error| parse_yaml(upstream, what).map_err(|_| json_error));
+    // A page of text (a proxy's error page, say) parses as YAML too: only an OpenAPI document
+    // is one.
+    let upstream = match parsed {
+        Ok(doc) if crate::value::get(&doc, "openapi").is_some() => doc,
+        Ok(_) => {
+            let start: String = upstream.chars().take(60).collect();
+            return Err(Error::Parse {
+                what: what.to_owned(),
+                message: format!("not an OpenAPI document (it starts with {start:?})"),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     compare(&ours, &upstream, differences)
 }
 
