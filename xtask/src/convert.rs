@@ -285,9 +285,11 @@ impl Converter<'_> {
             }
             content.insert(s(media), map([("schema", converted)]));
         }
+        // OpenAPI's default: a body is optional unless the document says otherwise. Where we
+        // know better, the intentional-differences list says so.
         let required = get(body, "required")
             .and_then(Value::as_bool)
-            .unwrap_or(true);
+            .unwrap_or(false);
         Ok(map([
             ("required", Value::Bool(required)),
             ("content", Value::Mapping(content)),

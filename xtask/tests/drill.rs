@@ -47,6 +47,11 @@ fn extend_enums(value: &mut Value, set: &[&str], extra: &str) -> usize {
     count
 }
 
+const NEW_PATHS: &[&str] = &[
+    "/domains/{public_id}/events",
+    "/providers/{public_id}/rotate-secret",
+];
+
 const DELIVERY: &[&str] = &["pending", "sent", "failed", "rejected"];
 const EVENTS: &[&str] = &[
     "message.delivered",
@@ -101,10 +106,23 @@ fn outcome_of(change: fn(&mut Value)) -> Option<(serde_yaml::Value, Outcome)> {
     let reference = read(&repo().join("../shared/reference/sendmux/openapi-app.json"))?;
     let mut upstream: Value = serde_json::from_str(&reference).expect("reference is JSON");
     change(&mut upstream);
+    // The vendor's generator appends new paths at the end of `paths`.
+    let mut upstream: serde_yaml::Value = serde_yaml::to_value(&upstream).expect("tree");
+    if let Some(paths) = upstream
+        .get_mut("paths")
+        .and_then(serde_yaml::Value::as_mapping_mut)
+    {
+        for new in NEW_PATHS {
+            if let Some(item) = paths.shift_remove(*new) {
+                paths.insert((*new).into(), item);
+            }
+        }
+    }
+    let upstream = serde_json::to_string(&upstream).expect("json");
     let ours = read(&repo().join("openapi.yaml")).expect("openapi.yaml");
     let differences =
         Differences::load(&repo().join("xtask/intentional-differences.txt")).expect("list");
-    let outcome = compare_texts(&ours, &upstream.to_string(), &differences).expect("refresh");
+    let outcome = compare_texts(&ours, &upstream, &differences).expect("refresh");
     Some((serde_yaml::from_str(&ours).expect("yaml"), outcome))
 }
 
@@ -246,4 +264,27 @@ fn drill_refresh_lints_clean_once_the_words_are_written() {
         .filter(|f| !f.contains("TODO: describe") && !f.contains("x-sendmux-permission"))
         .collect();
     assert!(other.is_empty(), "{other:#?}");
+}
+
+#[test]
+fn drill_puts_new_paths_beside_their_siblings() {
+    let Some((_, outcome)) = outcome() else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    let paths: Vec<&str> = outcome.document["paths"]
+        .as_mapping()
+        .expect("paths")
+        .keys()
+        .filter_map(serde_yaml::Value::as_str)
+        .collect();
+    let after = |path: &str| {
+        let i = paths.iter().position(|p| *p == path).expect("path present");
+        paths[i - 1]
+    };
+    assert_eq!(after("/domains/{public_id}/events"), "/domains/{public_id}");
+    assert_eq!(
+        after("/providers/{public_id}/rotate-secret"),
+        "/providers/{public_id}/deactivate"
+    );
 }
