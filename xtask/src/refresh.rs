@@ -222,17 +222,25 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<u8> {
         print(out, format!("{spec} is up to date; nothing written.\n"))?;
     } else {
         let text = to_yaml(&outcome.document)?;
-        std::fs::write(&options.spec, text).map_err(|source| Error::Write {
+        std::fs::write(&options.spec, &text).map_err(|source| Error::Write {
             path: options.spec.clone(),
             source,
         })?;
-        print(
-            out,
-            format!(
-                "Wrote {spec}; describe every `{}` before committing.\n",
-                crate::tables::MARKER
-            ),
-        )?;
+        let todo = crate::lint::lint(&text);
+        if todo.is_empty() {
+            print(out, format!("Wrote {spec}; it lints clean.\n"))?;
+        } else {
+            print(
+                out,
+                format!(
+                    "Wrote {spec}; before committing, write what `cargo xtask lint` asks for ({} item(s)):\n",
+                    todo.len()
+                ),
+            )?;
+            for finding in &todo {
+                print(out, format!("  {finding}\n"))?;
+            }
+        }
     }
     Ok(outcome.exit_code(options.check))
 }

@@ -264,6 +264,24 @@ fn drill_refresh_lints_clean_once_the_words_are_written() {
         .filter(|f| !f.contains("TODO: describe") && !f.contains("x-sendmux-permission"))
         .collect();
     assert!(other.is_empty(), "{other:#?}");
+    // Each new operation's permission is proposed from its neighbours.
+    let permissions: Vec<String> = findings
+        .iter()
+        .map(ToString::to_string)
+        .filter(|f| f.contains("x-sendmux-permission"))
+        .collect();
+    assert_eq!(permissions.len(), 2, "{permissions:#?}");
+    for (path, proposal) in [
+        ("events/get", "proposed: `domain.read`"),
+        ("rotate-secret/post", "proposed: `provider.update`"),
+    ] {
+        assert!(
+            permissions
+                .iter()
+                .any(|f| f.contains(path) && f.contains(proposal)),
+            "no {proposal} for {path} in {permissions:#?}"
+        );
+    }
 }
 
 #[test]
