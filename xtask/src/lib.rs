@@ -9,6 +9,7 @@ pub mod convert;
 pub mod emit;
 pub mod error;
 pub mod examples;
+pub mod fixtures;
 pub mod identity;
 pub mod impact;
 pub mod intentional;

@@ -241,6 +241,25 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<u8> {
                 print(out, format!("  {finding}\n"))?;
             }
         }
+        let dir = fixtures_dir(&options.spec);
+        if dir.is_dir() {
+            let survey = crate::fixtures::survey(&outcome.document, &dir)?;
+            for id in &survey.missing {
+                print(
+                    out,
+                    format!("  {id} has no fixture in {}; `cargo xtask fixtures` derives one from the spec\n", dir.display()),
+                )?;
+            }
+            for name in &survey.orphaned {
+                print(
+                    out,
+                    format!(
+                        "  {}/{name}.json belongs to no operation any more; remove it\n",
+                        dir.display()
+                    ),
+                )?;
+            }
+        }
     }
     Ok(outcome.exit_code(options.check))
 }
@@ -250,4 +269,11 @@ fn read(path: &Path) -> Result<String> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// The contract tests' fixtures beside a spec: `tests/fixtures` in the spec's directory.
+pub fn fixtures_dir(spec: &Path) -> PathBuf {
+    spec.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("tests/fixtures")
 }

@@ -306,3 +306,26 @@ fn drill_puts_new_paths_beside_their_siblings() {
         "/providers/{public_id}/deactivate"
     );
 }
+
+#[test]
+fn drill_fixtures_are_derived_for_new_operations_and_orphans_reported() {
+    let Some((_, outcome)) = outcome() else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    let survey = xtask::fixtures::survey(&outcome.document, &repo().join("tests/fixtures"))
+        .expect("fixtures readable");
+    assert_eq!(
+        survey.missing,
+        ["list_domain_events", "rotate_provider_secret"],
+        "{survey:?}"
+    );
+    assert_eq!(survey.orphaned, ["get_provider_usage"], "{survey:?}");
+    let checker = xtask::examples::ExampleChecker::new(&outcome.document);
+    for (id, schema) in xtask::fixtures::json_operations(&outcome.document) {
+        let body = xtask::fixtures::derive(&outcome.document, &schema);
+        let body: serde_yaml::Value = serde_yaml::to_value(&body).expect("tree");
+        let problems = checker.problems(&schema, &body);
+        assert!(problems.is_empty(), "{id}: {problems:#?}");
+    }
+}
