@@ -220,8 +220,8 @@ fn enum_components(doc: &Value) -> BTreeMap<String, Vec<String>> {
 fn visit_refs(value: &mut Value, loc: &str, f: &mut dyn FnMut(&str, &str) -> Option<String>) {
     match value {
         Value::Mapping(m) => {
-            if let Some(r) = as_ref_mut(m) {
-                if let Some(target) = r.strip_prefix(SCHEMA_PREFIX).map(|_| r.clone()) {
+            if let Some(target) = m.get("$ref").and_then(Value::as_str).map(str::to_owned) {
+                if target.starts_with(SCHEMA_PREFIX) {
                     if let Some(new) = f(loc, &target) {
                         m.insert(s("$ref"), s(&new));
                     }
@@ -254,8 +254,4 @@ fn visit_refs(value: &mut Value, loc: &str, f: &mut dyn FnMut(&str, &str) -> Opt
         }
         _ => {}
     }
-}
-
-fn as_ref_mut(m: &Mapping) -> Option<String> {
-    m.get("$ref").and_then(Value::as_str).map(str::to_owned)
 }
