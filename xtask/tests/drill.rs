@@ -329,3 +329,57 @@ fn drill_fixtures_are_derived_for_new_operations_and_orphans_reported() {
         assert!(problems.is_empty(), "{id}: {problems:#?}");
     }
 }
+
+/// Removes `value` from every string enum that holds exactly `set`.
+fn narrow_enums(value: &mut Value, set: &[&str], gone: &str) {
+    match value {
+        Value::Object(m) => {
+            if let Some(Value::Array(values)) = m.get_mut("enum") {
+                let mut current: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+                current.sort_unstable();
+                let mut wanted = set.to_vec();
+                wanted.sort_unstable();
+                if current == wanted {
+                    values.retain(|v| v.as_str() != Some(gone));
+                }
+            }
+            m.values_mut().for_each(|c| narrow_enums(c, set, gone));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| narrow_enums(c, set, gone)),
+        _ => {}
+    }
+}
+
+#[test]
+fn what_code_must_now_supply_or_can_no_longer_match_is_breaking() {
+    let Some((_, outcome)) = outcome_of(|upstream| {
+        narrow_enums(upstream, DELIVERY, "rejected");
+        let op = &mut upstream["paths"]["/emails/logs"]["get"];
+        op["parameters"]
+            .as_array_mut()
+            .expect("parameters")
+            .push(json!({"in": "query", "name": "region", "required": true, "schema": {"type": "string"}}));
+        let provider = &mut upstream["components"]["schemas"]["ProviderItem"];
+        provider["properties"]["region"] = json!({"type": "string"});
+        provider["required"]
+            .as_array_mut()
+            .expect("required")
+            .push(json!("region"));
+    }) else {
+        println!("skipped: the reference document is not present");
+        return;
+    };
+    let breaking = effects(&outcome, Impact::Breaking);
+    for expected in [
+        "types::DeliveryStatus: − rejected",
+        "Client::list_email_logs: new required parameter `region`",
+        "types::Provider::region added, required: String",
+    ] {
+        assert!(
+            breaking.iter().any(|e| e == expected),
+            "no breaking {expected:?} in\n{}",
+            outcome.report
+        );
+    }
+    assert_eq!(outcome.exit_code(true), EXIT_BREAKING);
+}
