@@ -1,6 +1,6 @@
 //! The contract tests' fixtures, `tests/fixtures/<operationId>.json`: one success body per
 //! operation that answers JSON. After a refresh, new operations need one and removed operations
-//! leave theirs behind; [`survey`] finds both and [`derive`] writes a body for a new operation
+//! leave theirs behind; [`survey`] finds both and [`derive()`] writes a body for a new operation
 //! from the spec alone: its `example`s where it has them, otherwise the simplest values its
 //! schemas accept (the first enum value, the lower bound, a timestamp for `date-time`…).
 
