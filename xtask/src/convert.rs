@@ -14,7 +14,8 @@
 //!   {properties}]` is merged into one flat object;
 //! - success envelopes (`allOf: [SuccessEnvelope, {data, meta, pagination?}]`) become flat
 //!   `<Data>Envelope` / `<Item>Page` objects; inline `{deleted, id}` data is the shared `Deleted`;
-//! - every string enum becomes a named component ([`tables::ENUM_NAMES`]); boolean and numeric
+//! - every string enum becomes a named component, named where our spec already uses it
+//!   ([`identity`]), else by [`tables::ENUM_NAMES`] or its first place; boolean and numeric
 //!   enums are dropped; `anyOf` unions become named `oneOf` components;
 //! - string timestamps (`*_at`, [`tables::TIMESTAMP_PROPERTIES`]) get `format: date-time`;
 //! - string properties named like secrets ([`secrets::is_secret_name`]) get

@@ -129,7 +129,7 @@ fn derive_at(doc: &Value, schema: &Value, depth: usize) -> Json {
                 number("minimum").map(|m| m + f64::from(u8::from(exclusive("exclusiveMinimum"))));
             let high = number("maximum");
             let value = low.unwrap_or(1.0).min(high.unwrap_or(f64::MAX)).ceil();
-            // Bounds in the spec are small whole numbers; the cast only drops nothing.
+            // Bounds in the spec are small whole numbers, so the cast loses nothing.
             #[allow(clippy::cast_possible_truncation)]
             let value = value as i64;
             json!(value)
