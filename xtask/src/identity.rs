@@ -182,6 +182,53 @@ pub fn stabilise(ours: &Value, mut converted: Value) -> Result<Value> {
     Ok(converted)
 }
 
+/// Our Rust names of enum variants (`x-enum-varnames`) pair with the values by position, so
+/// they are paired again after values come and go: a value we had keeps its name, a new value
+/// is named after itself. When a new value cannot be (`90d`), the names are left for the lint
+/// to refuse and a maintainer to write.
+pub fn align_variant_names(ours: &Value, doc: &mut Value) {
+    const VARNAMES: &str = "x-enum-varnames";
+    let Some(our_schemas) = get(ours, "components").and_then(|c| get_map(c, "schemas")) else {
+        return;
+    };
+    let Some(schemas) = doc
+        .as_mapping_mut()
+        .and_then(|m| m.get_mut("components"))
+        .and_then(Value::as_mapping_mut)
+        .and_then(|m| m.get_mut("schemas"))
+        .and_then(Value::as_mapping_mut)
+    else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        let Some(ours) = name.as_str().and_then(|n| our_schemas.get(n)) else {
+            continue;
+        };
+        let (Some(Value::Sequence(our_values)), Some(Value::Sequence(our_names))) =
+            (get(ours, "enum"), get(ours, VARNAMES))
+        else {
+            continue;
+        };
+        let Some(values) = get(schema, "enum").and_then(Value::as_sequence) else {
+            continue;
+        };
+        let names: Option<Vec<Value>> = values
+            .iter()
+            .map(|value| match our_values.iter().position(|v| v == value) {
+                Some(i) => our_names.get(i).cloned(),
+                None => value
+                    .as_str()
+                    .map(crate::naming::pascal)
+                    .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()))
+                    .map(|n| s(&n)),
+            })
+            .collect();
+        if let (Some(names), Value::Mapping(m)) = (names, schema) {
+            m.insert(s(VARNAMES), Value::Sequence(names));
+        }
+    }
+}
+
 /// Component schemas in our order: [`tables::LEADING_SCHEMAS`] first, the rest by name.
 pub fn order_schemas(mut schemas: Mapping) -> Mapping {
     let mut ordered = Mapping::new();

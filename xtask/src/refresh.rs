@@ -127,7 +127,8 @@ impl Outcome {
 /// Converts `upstream` (OpenAPI 3.1), reconciles it with `ours` and compares.
 pub fn compare(ours: &Value, upstream: &Value, differences: &Differences) -> Result<Outcome> {
     let converted = convert_against(upstream, ours)?;
-    let reconciled = reconcile(ours, &converted, differences);
+    let mut reconciled = reconcile(ours, &converted, differences);
+    crate::identity::align_variant_names(ours, &mut reconciled.document);
     let report = DriftReport::between(ours, &reconciled.document);
     let (kept, stale) = differences
         .iter()

@@ -1,7 +1,7 @@
 //! Enum names follow the places that use them, whatever their values become.
 
 use serde_yaml::Value;
-use xtask::identity::stabilise;
+use xtask::identity::{align_variant_names, stabilise};
 
 fn yaml(text: &str) -> Value {
     serde_yaml::from_str(text).expect("test YAML")
@@ -99,4 +99,32 @@ components:
             .contains("two different enums would be named Kind"),
         "{error}"
     );
+}
+
+#[test]
+fn variant_names_stay_paired_with_their_values() {
+    let ours = yaml(
+        r##"
+components:
+  schemas:
+    Window: {type: string, enum: [24h, 7d, 30d], x-enum-varnames: [Day, Week, Month]}
+    Days: {type: string, enum: ['7', '30'], x-enum-varnames: [Week, Month]}
+"##,
+    );
+    // 7d went, `quarter` came; for Days a value came that no name can be made of.
+    let mut doc = yaml(
+        r##"
+components:
+  schemas:
+    Window: {type: string, enum: [24h, 30d, quarter], x-enum-varnames: [Day, Week, Month]}
+    Days: {type: string, enum: ['7', '30', '90'], x-enum-varnames: [Week, Month]}
+"##,
+    );
+    align_variant_names(&ours, &mut doc);
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["Window"]["x-enum-varnames"],
+        yaml("[Day, Month, Quarter]")
+    );
+    assert_eq!(schemas["Days"]["x-enum-varnames"], yaml("[Week, Month]"));
 }
