@@ -142,6 +142,12 @@ fn fixtures_task(args: &[String]) -> Result<u8, Error> {
         }
     }
     let incomplete = !survey.orphaned.is_empty() || (check && !survey.missing.is_empty());
+    if !incomplete {
+        println!(
+            "{}: one fixture for each operation answering JSON, none left over",
+            dir.display()
+        );
+    }
     Ok(u8::from(incomplete))
 }
 

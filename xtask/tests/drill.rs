@@ -154,6 +154,19 @@ fn drill_keeps_every_surviving_name() {
         .filter(|n| !after.contains(n) && !gone_with_usage.contains(&n.as_str()))
         .collect();
     assert!(lost.is_empty(), "names lost: {lost:?}\n{}", outcome.report);
+    // Every client method but the removed one keeps its name.
+    let ids = |doc: &serde_yaml::Value| -> Vec<String> {
+        xtask::fixtures::json_operations(doc)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    };
+    let methods_after = ids(&outcome.document);
+    let lost_methods: Vec<String> = ids(&ours)
+        .into_iter()
+        .filter(|id| !methods_after.contains(id) && id != "get_provider_usage")
+        .collect();
+    assert!(lost_methods.is_empty(), "methods lost: {lost_methods:?}");
     // The webhook event types of the new list are the existing enum, not a new one.
     let new_enums: Vec<&String> = after
         .iter()
