@@ -90,6 +90,8 @@ pub fn effects(change: &Change, current: &Value, refreshed: &Value) -> Vec<Effec
             ChangeKind::Removed => breaking(format!("types::{name}: − {}", plain(&change.detail))),
             ChangeKind::Changed => additive(format!("types::{name}: values reordered")),
         }],
+        // The order of the required list means nothing to the generated code.
+        ["components", "schemas", _, "required"] if kind == ChangeKind::Changed => Vec::new(),
         ["components", "schemas", name, "required"] => {
             let field = plain(&change.detail);
             let schema_ptr = join("/components/schemas", name);
