@@ -268,6 +268,9 @@ fn property_effect(
             let after = type_in(docs.refreshed).unwrap_or_default();
             if before != after {
                 breaking(format!("{item}: {before} → {after}"))
+            } else if rest.is_empty() {
+                // Rewritten (a reference wrapped to be nullable, say) into the same Rust type.
+                additive(format!("{item}: still {after}, written differently"))
             } else if kind == ChangeKind::Removed {
                 additive(format!("{item}: constraint lifted ({})", rest.join("/")))
             } else {
