@@ -213,10 +213,20 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<u8> {
         )?;
     }
     if options.check {
-        if !outcome.report.is_empty() {
+        if outcome.report.is_breaking() {
             print(
                 out,
-                format!("{spec} has drifted; run `cargo xtask refresh` and review.\n"),
+                format!(
+                    "{spec} has drifted, and code using the crate may break (exit status {EXIT_BREAKING}); \
+                     run `cargo xtask refresh` and review.\n"
+                ),
+            )?;
+        } else if !outcome.report.is_empty() {
+            print(
+                out,
+                format!(
+                    "{spec} has drifted, only adding (exit status {EXIT_ADDITIVE}); run `cargo xtask refresh` and review.\n"
+                ),
             )?;
         }
     } else if outcome.report.is_empty() {
