@@ -127,6 +127,15 @@ pub fn success_statuses() -> Vec<(String, u16)> {
         .collect()
 }
 
+/// The operation ids of the spec whose success answer is JSON (a fixture can stand for it),
+/// with the status of that answer.
+pub fn json_success_statuses() -> Vec<(String, u16)> {
+    success_statuses()
+        .into_iter()
+        .filter(|(operation, status)| !response_schema(operation, *status).is_null())
+        .collect()
+}
+
 /// A component schema of the spec, untranslated (still OpenAPI 3.0).
 pub fn component(name: &str) -> Value {
     static RAW: OnceLock<Value> = OnceLock::new();

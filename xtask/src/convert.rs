@@ -14,7 +14,8 @@
 //!   {properties}]` is merged into one flat object;
 //! - success envelopes (`allOf: [SuccessEnvelope, {data, meta, pagination?}]`) become flat
 //!   `<Data>Envelope` / `<Item>Page` objects; inline `{deleted, id}` data is the shared `Deleted`;
-//! - every string enum becomes a named component ([`tables::ENUM_NAMES`]); boolean and numeric
+//! - every string enum becomes a named component, named where our spec already uses it
+//!   ([`identity`]), else by [`tables::ENUM_NAMES`] or its first place; boolean and numeric
 //!   enums are dropped; `anyOf` unions become named `oneOf` components;
 //! - string timestamps (`*_at`, [`tables::TIMESTAMP_PROPERTIES`]) get `format: date-time`;
 //! - string properties named like secrets ([`secrets::is_secret_name`]) get
@@ -28,6 +29,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_yaml::{Mapping, Value};
 
+use crate::identity;
 use crate::naming::{pascal, snake};
 use crate::secrets;
 use crate::tables::{self, lookup, MARKER};
@@ -42,6 +44,12 @@ pub const METHODS: &[&str] = &[
 /// Converts an OpenAPI 3.1 document (as parsed from its JSON) into a 3.0.3 document in our
 /// dialect. Fails on constructs that have no rule, naming where they are.
 pub fn convert(upstream: &Value) -> Result<Value> {
+    convert_against(upstream, &Value::Null)
+}
+
+/// [`convert`], keeping the enum names `ours` (our current spec) uses at the same places: see
+/// [`identity`].
+pub fn convert_against(upstream: &Value, ours: &Value) -> Result<Value> {
     let empty = Mapping::new();
     let schemas = get(upstream, "components")
         .and_then(|c| get_map(c, "schemas"))
@@ -60,7 +68,7 @@ pub fn convert(upstream: &Value) -> Result<Value> {
     converter.error_schemas()?;
     converter.referenced_schemas(&paths)?;
     converter.finish_schemas()?;
-    Ok(converter.document(paths))
+    identity::stabilise(ours, converter.document(paths))
 }
 
 struct Converter<'a> {
@@ -278,9 +286,11 @@ impl Converter<'_> {
             }
             content.insert(s(media), map([("schema", converted)]));
         }
+        // OpenAPI's default: a body is optional unless the document says otherwise. Where we
+        // know better, the intentional-differences list says so.
         let required = get(body, "required")
             .and_then(Value::as_bool)
-            .unwrap_or(true);
+            .unwrap_or(false);
         Ok(map([
             ("required", Value::Bool(required)),
             ("content", Value::Mapping(content)),
@@ -562,16 +572,7 @@ impl Converter<'_> {
                 map([("type", s("string")), ("enum", Value::Sequence(values))]),
             );
         }
-        let mut ordered = Mapping::new();
-        for name in tables::LEADING_SCHEMAS {
-            if let Some(schema) = self.out.shift_remove(*name) {
-                ordered.insert(s(name), schema);
-            }
-        }
-        let mut rest: Vec<(Value, Value)> = std::mem::take(&mut self.out).into_iter().collect();
-        rest.sort_by(|(a, _), (b, _)| a.as_str().cmp(&b.as_str()));
-        ordered.extend(rest);
-        self.out = ordered;
+        self.out = identity::order_schemas(std::mem::take(&mut self.out));
         Ok(())
     }
 
@@ -954,18 +955,24 @@ impl Converter<'_> {
         if name.is_empty() {
             return Err(unsupported(at.pointer, "an enum here cannot be named"));
         }
-        if let Some((_, existing)) = self.enums.iter().find(|(n, _)| *n == name) {
-            let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
-            if sorted(&existing) == sorted(&wanted) {
-                return Ok(name);
+        // A name taken by an enum with other values gets a provisional suffix: our spec may
+        // know these uses under one name (one of them gained a value), which
+        // `identity::stabilise` finds; if it does not, it refuses the name.
+        let mut candidate = name.clone();
+        for n in 2.. {
+            match self.enums.iter().find(|(taken, _)| *taken == candidate) {
+                None => break,
+                Some((_, existing)) => {
+                    let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
+                    if sorted(&existing) == sorted(&wanted) {
+                        return Ok(candidate);
+                    }
+                }
             }
-            return Err(unsupported(
-                at.pointer,
-                &format!("two different enums would be named {name}; add a row to ENUM_NAMES"),
-            ));
+            candidate = format!("{name}{}{n}", identity::PROVISIONAL);
         }
-        self.enums.push((name.clone(), values));
-        Ok(name)
+        self.enums.push((candidate.clone(), values));
+        Ok(candidate)
     }
 }
 

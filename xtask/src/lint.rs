@@ -205,11 +205,23 @@ impl Linter<'_> {
             ("operationId", "an operationId"),
             ("tags", "a tag"),
             ("summary", "a summary"),
-            (PERMISSION, "the permission it needs"),
         ] {
             if !non_empty(key) {
                 self.report(&join(ptr, key), format!("operation lacks {what}"));
             }
+        }
+        if !non_empty(PERMISSION) {
+            let advice = match proposed_permission(self.doc, ptr) {
+                Some((permission, like)) => format!(
+                    "proposed: `{permission}`, as {like} nearby; check it against the vendor's \
+                     permissions per endpoint group"
+                ),
+                None => "which one? the vendor lists the permissions per endpoint group".to_owned(),
+            };
+            self.report(
+                &join(ptr, PERMISSION),
+                format!("operation lacks the permission it needs; {advice}"),
+            );
         }
         if get(op, "security").is_none() {
             self.report(
@@ -494,6 +506,14 @@ impl Linter<'_> {
                                 format!("still `{MARKER}`; write our own words"),
                             );
                         }
+                        // Descriptions become the crate's rustdoc: no note to ourselves belongs
+                        // there.
+                        Value::String(text)
+                            if matches!(key, "description" | "summary" | "title")
+                                && text.contains("TODO") =>
+                        {
+                            self.report(&child_ptr, "a `TODO` would be published in the docs");
+                        }
                         _ => self.markers(child, &child_ptr),
                     }
                 }
@@ -506,6 +526,52 @@ impl Linter<'_> {
             _ => {}
         }
     }
+}
+
+/// The permission an operation probably needs, judged by the operations that share most of its
+/// path (`/domains/{id}/events` by the other operations under `/domains/{id}`), those with the
+/// same method first, the most common among them; with the operation that gave it. `None` when
+/// no operation shares even the first segment.
+pub fn proposed_permission(doc: &Value, op_ptr: &str) -> Option<(String, String)> {
+    let (item_ptr, method) = op_ptr.rsplit_once('/')?;
+    let path = crate::value::unescape(item_ptr.strip_prefix("/paths/")?);
+    let segments = |p: &str| {
+        p.split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mine = segments(&path);
+    let mut candidates: Vec<(usize, bool, String, String)> = Vec::new();
+    for (other, item) in get_map(doc, "paths").into_iter().flat_map(entries) {
+        for (other_method, op) in item.as_mapping().into_iter().flat_map(entries) {
+            let Some(permission) = get_str(op, PERMISSION).filter(|p| !p.trim().is_empty()) else {
+                continue;
+            };
+            if !METHODS.contains(&other_method) || (other == path && other_method == method) {
+                continue;
+            }
+            let shared = mine
+                .iter()
+                .zip(segments(other))
+                .take_while(|(a, b)| **a == *b)
+                .count();
+            if shared > 0 {
+                let like = format!("{} {other}", other_method.to_uppercase());
+                candidates.push((shared, other_method == method, permission.to_owned(), like));
+            }
+        }
+    }
+    let best = candidates.iter().map(|(s, same, ..)| (*s, *same)).max()?;
+    let chosen: Vec<&(usize, bool, String, String)> = candidates
+        .iter()
+        .filter(|(s, same, ..)| (*s, *same) == best)
+        .collect();
+    let count = |p: &str| chosen.iter().filter(|c| c.2 == p).count();
+    let winner = chosen
+        .iter()
+        .max_by_key(|c| (count(&c.2), std::cmp::Reverse(c.2.clone())))?;
+    Some((winner.2.clone(), winner.3.clone()))
 }
 
 /// A secret mark the client cannot honour: not a boolean, or `true` anywhere but on a string

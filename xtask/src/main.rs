@@ -13,8 +13,13 @@ tasks:
   refresh [--from URL|PATH] [--check] [--spec PATH]
       Convert the vendor's OpenAPI 3.1 document (default: the live API's) to our dialect,
       reconcile it with openapi.yaml and report the drift; write the result unless --check.
-      With --check, exit 1 when there is drift. Intentional differences are listed in
-      xtask/intentional-differences.txt.
+      With --check, write nothing and exit 0 when there is no drift, 1 when the drift only
+      adds to the crate, 3 when some of it breaks code using the crate (the report lists
+      which). Intentional differences are listed in xtask/intentional-differences.txt.
+  fixtures [--check]
+      Write a fixture to tests/fixtures for every operation of openapi.yaml that answers JSON
+      and has none, derived from the spec, and list fixtures that belong to no operation.
+      With --check, write nothing and exit 1 when a fixture is missing or left over.
   lint [PATH]
       Check openapi.yaml (or PATH): valid OpenAPI 3.0.3, complete operations, our dialect,
       examples, no placeholder descriptions. Exit 1 on any finding.
@@ -44,6 +49,7 @@ fn run(args: &[String]) -> Result<u8, Error> {
         }
         "refresh" => refresh_task(rest),
         "lint" => lint_task(rest),
+        "fixtures" => fixtures_task(rest),
         other => Err(Error::Usage(format!("unknown task `{other}`\n\n{USAGE}"))),
     }
 }
@@ -97,6 +103,52 @@ fn lint_task(args: &[String]) -> Result<u8, Error> {
         eprintln!("{} finding(s)", findings.len());
         Ok(1)
     }
+}
+
+fn fixtures_task(args: &[String]) -> Result<u8, Error> {
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => {
+            return Err(Error::Usage(format!(
+                "fixtures takes only --check\n\n{USAGE}"
+            )))
+        }
+    };
+    let spec = root().join("openapi.yaml");
+    let text = std::fs::read_to_string(&spec).map_err(|source| Error::Read {
+        path: spec.clone(),
+        source,
+    })?;
+    let doc = xtask::value::parse_yaml(&text, "openapi.yaml")?;
+    let dir = refresh::fixtures_dir(&spec);
+    let survey = xtask::fixtures::survey(&doc, &dir)?;
+    for name in &survey.orphaned {
+        println!(
+            "{}/{name}.json belongs to no operation; remove it",
+            dir.display()
+        );
+    }
+    if check {
+        for id in &survey.missing {
+            println!("{id} has no fixture in {}", dir.display());
+        }
+    } else {
+        for path in xtask::fixtures::write_missing(&doc, &dir)? {
+            println!(
+                "wrote {}; check that it reads like a real answer",
+                path.display()
+            );
+        }
+    }
+    let incomplete = !survey.orphaned.is_empty() || (check && !survey.missing.is_empty());
+    if !incomplete {
+        println!(
+            "{}: one fixture for each operation answering JSON, none left over",
+            dir.display()
+        );
+    }
+    Ok(u8::from(incomplete))
 }
 
 /// The repository root: xtask lives one level below it.

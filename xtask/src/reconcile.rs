@@ -330,7 +330,11 @@ impl Merger<'_> {
                 self.node(None, Some(value), &join(ptr, name), kind.child(name))
             };
             if let Some(merged) = merged {
-                result = insert_after_predecessor(result, u, key, merged);
+                result = if kind == Kind::Paths {
+                    insert_beside_siblings(result, u, key, merged)
+                } else {
+                    insert_after_predecessor(result, u, key, merged)
+                };
             }
         }
         let result = Value::Mapping(result);
@@ -494,6 +498,67 @@ fn insert_after_predecessor(
         if is_anchor {
             out.insert(key.clone(), value.clone());
         }
+    }
+    out
+}
+
+/// Inserts a new path among the paths that share most of its leading segments, in
+/// alphabetical place among them (`/domains/{id}/events` between `/domains/{id}` and
+/// `/domains/{id}/filters`), wherever the vendor put it; a path with no relative anywhere goes
+/// after its upstream predecessor.
+fn insert_beside_siblings(result: Mapping, order: &Mapping, key: &Value, value: Value) -> Mapping {
+    let Some(path) = key.as_str() else {
+        return insert_after_predecessor(result, order, key, value);
+    };
+    let segments = |p: &str| {
+        p.split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mine = segments(path);
+    let shared = |other: &str| {
+        mine.iter()
+            .zip(segments(other))
+            .take_while(|(a, b)| *a == b)
+            .count()
+    };
+    let best = result
+        .keys()
+        .filter_map(Value::as_str)
+        .map(shared)
+        .max()
+        .unwrap_or(0);
+    if best == 0 {
+        return insert_after_predecessor(result, order, key, value);
+    }
+    let family: Vec<String> = result
+        .keys()
+        .filter_map(Value::as_str)
+        .filter(|k| shared(k) == best)
+        .map(str::to_owned)
+        .collect();
+    // After the last relative that sorts before it, else before the first relative.
+    let anchor = family.iter().rfind(|k| k.as_str() < path);
+    let first = family.first();
+    let mut out = Mapping::new();
+    let mut value = Some(value);
+    for (k, v) in result {
+        let name = k.as_str().map(str::to_owned);
+        if anchor.is_none() && name.as_ref() == first {
+            if let Some(v) = value.take() {
+                out.insert(key.clone(), v);
+            }
+        }
+        out.insert(k, v);
+        if anchor.is_some() && name.as_ref() == anchor {
+            if let Some(v) = value.take() {
+                out.insert(key.clone(), v);
+            }
+        }
+    }
+    if let Some(v) = value {
+        out.insert(key.clone(), v);
     }
     out
 }

@@ -3,10 +3,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_yaml::Value;
 
-use crate::convert::convert;
+use crate::convert::convert_against;
 use crate::emit::to_yaml;
 use crate::intentional::{Difference, Differences};
 use crate::reconcile::reconcile;
@@ -16,6 +17,19 @@ use crate::{Error, Result};
 
 /// Where the live API publishes its current document.
 pub const DEFAULT_SOURCE: &str = "https://app.sendmux.ai/api/v1/openapi.json";
+
+/// Exit status of `refresh --check` when the spec has drifted in ways that only add.
+pub const EXIT_ADDITIVE: u8 = 1;
+/// Exit status of `refresh --check` when some of the drift breaks code using the crate. (2 is
+/// taken by inputs that cannot be read.)
+pub const EXIT_BREAKING: u8 = 3;
+
+/// How long fetching the document may take in all before the refresh gives up: the live
+/// document is well under a megabyte, so a slower answer means something is wrong.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The largest document accepted; the real one is about half a megabyte.
+const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where the upstream document is read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,20 +50,39 @@ impl Source {
         }
     }
 
-    /// The document's text.
+    /// The document's text; a fetch gives up after [`FETCH_TIMEOUT`].
     pub fn read(&self) -> Result<String> {
+        self.read_within(FETCH_TIMEOUT)
+    }
+
+    /// The document's text; a fetch gives up when the whole exchange (connecting, sending,
+    /// receiving the body) takes longer than `timeout`.
+    pub fn read_within(&self, timeout: Duration) -> Result<String> {
         match self {
             Self::File(path) => read(path),
             Self::Url(url) => {
-                let fail = |message: String| Error::Fetch {
+                let fail = |e: ureq::Error| Error::Fetch {
                     url: url.clone(),
-                    message,
+                    message: match e {
+                        ureq::Error::Timeout(_) => format!(
+                            "no complete answer within {:.1} s; is the server up and reachable?",
+                            timeout.as_secs_f64()
+                        ),
+                        ureq::Error::StatusCode(code) => format!("the server answered {code}"),
+                        other => other.to_string(),
+                    },
                 };
-                let mut response = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .into();
+                let mut response = agent.get(url).call().map_err(fail)?;
                 response
                     .body_mut()
+                    .with_config()
+                    .limit(MAX_DOCUMENT_BYTES)
                     .read_to_string()
-                    .map_err(|e| fail(e.to_string()))
+                    .map_err(fail)
             }
         }
     }
@@ -78,16 +111,24 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Exit status of the command: with `--check`, 1 when there is drift.
+    /// Exit status of the command: with `--check`, [`EXIT_ADDITIVE`] when there is drift that
+    /// only adds, [`EXIT_BREAKING`] when some of it breaks code using the crate.
     pub fn exit_code(&self, check: bool) -> u8 {
-        u8::from(check && !self.report.is_empty())
+        if !check || self.report.is_empty() {
+            0
+        } else if self.report.is_breaking() {
+            EXIT_BREAKING
+        } else {
+            EXIT_ADDITIVE
+        }
     }
 }
 
 /// Converts `upstream` (OpenAPI 3.1), reconciles it with `ours` and compares.
 pub fn compare(ours: &Value, upstream: &Value, differences: &Differences) -> Result<Outcome> {
-    let converted = convert(upstream)?;
-    let reconciled = reconcile(ours, &converted, differences);
+    let converted = convert_against(upstream, ours)?;
+    let mut reconciled = reconcile(ours, &converted, differences);
+    crate::identity::align_variant_names(ours, &mut reconciled.document);
     let report = DriftReport::between(ours, &reconciled.document);
     let (kept, stale) = differences
         .iter()
@@ -104,9 +145,22 @@ pub fn compare(ours: &Value, upstream: &Value, differences: &Differences) -> Res
 /// [`compare`] on texts: `ours` is YAML, `upstream` JSON (or YAML).
 pub fn compare_texts(ours: &str, upstream: &str, differences: &Differences) -> Result<Outcome> {
     let ours = parse_yaml(ours, "openapi.yaml")?;
-    let upstream = parse_json(upstream, "the upstream document").or_else(|json_error| {
-        parse_yaml(upstream, "the upstream document").map_err(|_| json_error)
-    })?;
+    let what = "the upstream document";
+    let parsed = parse_json(upstream, what)
+        .or_else(|json_error| parse_yaml(upstream, what).map_err(|_| json_error));
+    // A page of text (a proxy's error page, say) parses as YAML too: only an OpenAPI document
+    // is one.
+    let upstream = match parsed {
+        Ok(doc) if crate::value::get(&doc, "openapi").is_some() => doc,
+        Ok(_) => {
+            let start: String = upstream.chars().take(60).collect();
+            return Err(Error::Parse {
+                what: what.to_owned(),
+                message: format!("not an OpenAPI document (it starts with {start:?})"),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     compare(&ours, &upstream, differences)
 }
 
@@ -159,27 +213,64 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<u8> {
         )?;
     }
     if options.check {
-        if !outcome.report.is_empty() {
+        if outcome.report.is_breaking() {
             print(
                 out,
-                format!("{spec} has drifted; run `cargo xtask refresh` and review.\n"),
+                format!(
+                    "{spec} has drifted, and code using the crate may break (exit status {EXIT_BREAKING}); \
+                     run `cargo xtask refresh` and review.\n"
+                ),
+            )?;
+        } else if !outcome.report.is_empty() {
+            print(
+                out,
+                format!(
+                    "{spec} has drifted, only adding (exit status {EXIT_ADDITIVE}); run `cargo xtask refresh` and review.\n"
+                ),
             )?;
         }
     } else if outcome.report.is_empty() {
         print(out, format!("{spec} is up to date; nothing written.\n"))?;
     } else {
         let text = to_yaml(&outcome.document)?;
-        std::fs::write(&options.spec, text).map_err(|source| Error::Write {
+        std::fs::write(&options.spec, &text).map_err(|source| Error::Write {
             path: options.spec.clone(),
             source,
         })?;
-        print(
-            out,
-            format!(
-                "Wrote {spec}; describe every `{}` before committing.\n",
-                crate::tables::MARKER
-            ),
-        )?;
+        let todo = crate::lint::lint(&text);
+        if todo.is_empty() {
+            print(out, format!("Wrote {spec}; it lints clean.\n"))?;
+        } else {
+            print(
+                out,
+                format!(
+                    "Wrote {spec}; before committing, write what `cargo xtask lint` asks for ({} item(s)):\n",
+                    todo.len()
+                ),
+            )?;
+            for finding in &todo {
+                print(out, format!("  {finding}\n"))?;
+            }
+        }
+        let dir = fixtures_dir(&options.spec);
+        if dir.is_dir() {
+            let survey = crate::fixtures::survey(&outcome.document, &dir)?;
+            for id in &survey.missing {
+                print(
+                    out,
+                    format!("  {id} has no fixture in {}; `cargo xtask fixtures` derives one from the spec\n", dir.display()),
+                )?;
+            }
+            for name in &survey.orphaned {
+                print(
+                    out,
+                    format!(
+                        "  {}/{name}.json belongs to no operation any more; remove it\n",
+                        dir.display()
+                    ),
+                )?;
+            }
+        }
     }
     Ok(outcome.exit_code(options.check))
 }
@@ -189,4 +280,11 @@ fn read(path: &Path) -> Result<String> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// The contract tests' fixtures beside a spec: `tests/fixtures` in the spec's directory.
+pub fn fixtures_dir(spec: &Path) -> PathBuf {
+    spec.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("tests/fixtures")
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use serde_yaml::Value;
 
 use crate::convert::METHODS;
+use crate::impact::{self, Effect, Impact};
 use crate::value::{as_ref, brief, get, get_str, join, resolve, unescape};
 
 /// Kind of a change.
@@ -37,6 +38,8 @@ pub struct Change {
 pub struct DriftReport {
     /// The changes, in document order.
     pub changes: Vec<Change>,
+    /// What they mean for code using the crate, each consequence once, breaking first.
+    pub effects: Vec<Effect>,
 }
 
 impl DriftReport {
@@ -48,9 +51,30 @@ impl DriftReport {
             changes: Vec::new(),
         };
         differ.diff(current, refreshed, "");
+        let mut effects: Vec<Effect> = Vec::new();
+        for change in &differ.changes {
+            for effect in impact::effects(change, current, refreshed) {
+                if !effects.contains(&effect) {
+                    effects.push(effect);
+                }
+            }
+        }
+        // Stable: within each impact, document order.
+        effects.sort_by_key(|e| e.impact);
         Self {
             changes: differ.changes,
+            effects,
         }
+    }
+
+    /// Whether code using the crate may stop compiling or decoding after the refresh.
+    pub fn is_breaking(&self) -> bool {
+        self.effects.iter().any(|e| e.impact == Impact::Breaking)
+    }
+
+    /// The consequences of one impact.
+    pub fn effects_of(&self, impact: Impact) -> impl Iterator<Item = &Effect> {
+        self.effects.iter().filter(move |e| e.impact == impact)
     }
 
     /// No drift at all.
@@ -71,7 +95,27 @@ impl fmt::Display for DriftReport {
         }
         writeln!(
             f,
-            "Drift: {} added, {} removed, {} changed.",
+            "Drift: {} breaking, {} additive for code using the crate.",
+            self.effects_of(Impact::Breaking).count(),
+            self.effects_of(Impact::Additive).count()
+        )?;
+        for (impact, title) in [
+            (
+                Impact::Breaking,
+                "breaking (code using the crate may stop compiling or decoding):",
+            ),
+            (Impact::Additive, "additive:"),
+        ] {
+            if self.effects_of(impact).next().is_some() {
+                writeln!(f, "{title}")?;
+                for effect in self.effects_of(impact) {
+                    writeln!(f, "  {effect}")?;
+                }
+            }
+        }
+        writeln!(
+            f,
+            "In the spec: {} added, {} removed, {} changed.",
             self.count(ChangeKind::Added),
             self.count(ChangeKind::Removed),
             self.count(ChangeKind::Changed)
@@ -226,7 +270,28 @@ impl Differ<'_> {
                     None => format!("operation {} {path}", method.to_uppercase()),
                 }
             }
-            ["paths", path, ..] => format!("path {path}"),
+            ["paths", path, ..] => {
+                // A whole path item comes or goes: name its operations, which are what users
+                // call.
+                let item_ptr = join("/paths", path);
+                let ops: Vec<String> = [self.refreshed, self.current]
+                    .into_iter()
+                    .find_map(|doc| resolve(doc, &item_ptr))
+                    .and_then(Value::as_mapping)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(method, op)| {
+                        let method = method.as_str().filter(|m| METHODS.contains(m))?;
+                        let id = get_str(op, "operationId").unwrap_or("?");
+                        Some(format!("{} {id}", method.to_uppercase()))
+                    })
+                    .collect();
+                if ops.is_empty() {
+                    format!("path {path}")
+                } else {
+                    format!("path {path} ({})", ops.join(", "))
+                }
+            }
             ["components", "schemas", name, ..] => format!("schema {name}"),
             ["components", "parameters", name, ..] => format!("parameter {name}"),
             ["components", section, name, ..] => format!("{section} {name}"),

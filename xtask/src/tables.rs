@@ -101,8 +101,10 @@ pub const SCHEMA_RENAMES: &[(&str, &str)] = &[
     ("WebhookTestResponse", "WebhookTestResult"),
 ];
 
-/// Names of string enums, keyed by their set of values (order does not matter). An enum whose
-/// values are not listed is named after where it was first met.
+/// Names of string enums met for the first time, keyed by their set of values (order does not
+/// matter); an enum whose values are not listed is named after where it was first met. Once an
+/// enum is in our spec, its name follows the places that use it ([`crate::identity`]), so a row
+/// here never needs updating when the vendor adds or removes a value.
 pub const ENUM_NAMES: &[(&[&str], &str)] = &[
     (
         &[

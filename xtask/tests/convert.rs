@@ -436,7 +436,7 @@ fn inline_request_bodies_are_named_after_the_operation() {
     ));
     assert_eq!(
         doc["paths"]["/mailboxes/{id}/keys"]["post"]["requestBody"],
-        json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateMailboxKeyBody"}}}})
+        json!({"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreateMailboxKeyBody"}}}})
     );
     assert_eq!(
         schema(&doc, "CreateMailboxKeyBody"),
@@ -617,4 +617,26 @@ fn string_fields_named_like_secrets_are_marked() {
     );
     assert_eq!(p["has_smtp_password"], json!({"type": "boolean"}));
     assert_eq!(p["key_prefix"], json!({"type": "string"}));
+}
+
+#[test]
+fn request_bodies_are_required_only_when_the_vendor_says_so() {
+    for (given, expected) in [(None, false), (Some(false), false), (Some(true), true)] {
+        let mut op = get_op("managementCreateMailboxKey", "ThingResponse");
+        op["requestBody"] = json!({"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"app_name": {"type": "string"}}
+        }}}});
+        if let Some(given) = given {
+            op["requestBody"]["required"] = json!(given);
+        }
+        let doc = convert(&upstream(
+            json!({"/mailboxes/{id}/keys": {"post": op}}),
+            json!({"Thing": {"type": "object", "properties": {}}, "ThingResponse": item_envelope("Thing")}),
+        ));
+        assert_eq!(
+            doc["paths"]["/mailboxes/{id}/keys"]["post"]["requestBody"]["required"],
+            json!(expected),
+            "required given as {given:?}"
+        );
+    }
 }

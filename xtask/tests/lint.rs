@@ -602,3 +602,29 @@ fn secret_marks_belong_on_string_properties_of_components() {
         ],
     );
 }
+
+#[test]
+fn notes_to_ourselves_are_not_published() {
+    let findings = lint(&spec(|d| {
+        set(
+            d,
+            "/components/schemas/Thing/description",
+            "'A thing. TODO: check the limit'",
+        );
+    }));
+    assert_findings(
+        &findings,
+        &[("/components/schemas/Thing/description", "`TODO`")],
+    );
+}
+
+#[test]
+fn a_missing_permission_comes_with_a_proposal() {
+    // The create shares the list's path: the list's permission is the best guess there is.
+    let pointer = "/paths/~1things/post/x-sendmux-permission";
+    let findings = lint(&spec(|d| remove(d, pointer)));
+    assert_findings(
+        &findings,
+        &[(pointer, "proposed: `thing.read`, as GET /things nearby")],
+    );
+}

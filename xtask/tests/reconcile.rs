@@ -333,10 +333,16 @@ fn the_report_lists_added_removed_and_changed_items() {
 
     let text = report.to_string();
     assert!(
-        text.starts_with("Drift: 1 added, 1 removed, 1 changed."),
+        text.starts_with("Drift: 2 breaking, 1 additive for code using the crate."),
         "{text}"
     );
     for line in [
+        "In the spec: 1 added, 1 removed, 1 changed.",
+        "breaking (code using the crate may stop compiling or decoding):",
+        "  types::Thing::legacy removed",
+        "  types::Thing::size: i64 → String",
+        "additive:",
+        "  types::Thing::tint added: Option<String>",
         "added:",
         "removed:",
         "changed:",
@@ -345,7 +351,11 @@ fn the_report_lists_added_removed_and_changed_items() {
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
-    assert_eq!(outcome.exit_code(true), 1, "--check fails on drift");
+    assert_eq!(
+        outcome.exit_code(true),
+        xtask::refresh::EXIT_BREAKING,
+        "--check tells breaking drift apart"
+    );
     assert_eq!(
         outcome.exit_code(false),
         0,
@@ -462,7 +472,10 @@ fn check_writes_nothing_and_fails_on_drift_while_refresh_writes() {
         check: true,
     };
     let mut out = Vec::new();
-    assert_eq!(run(&options, &mut out).unwrap(), 1);
+    assert_eq!(
+        run(&options, &mut out).unwrap(),
+        xtask::refresh::EXIT_BREAKING
+    );
     assert_eq!(
         std::fs::read_to_string(&spec).unwrap(),
         OURS,
