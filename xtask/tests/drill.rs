@@ -396,3 +396,32 @@ fn what_code_must_now_supply_or_can_no_longer_match_is_breaking() {
     }
     assert_eq!(outcome.exit_code(true), EXIT_BREAKING);
 }
+
+#[test]
+fn fixtures_take_the_examples_the_spec_gives() {
+    let doc: serde_yaml::Value = serde_yaml::from_str(
+        r##"
+components:
+  schemas:
+    Domain:
+      type: object
+      properties:
+        id: {type: string}
+        domain: {type: string}
+      example: {id: mdom_example, domain: mail.example.org}
+    DomainPage:
+      type: object
+      properties:
+        ok: {type: boolean}
+        data:
+          type: array
+          items: {$ref: "#/components/schemas/Domain"}
+"##,
+    )
+    .expect("yaml");
+    let schema = doc["components"]["schemas"]["DomainPage"].clone();
+    let body = xtask::fixtures::derive(&doc, &schema);
+    assert_eq!(body["data"][0]["id"], "mdom_example");
+    assert_eq!(body["data"][0]["domain"], "mail.example.org");
+    assert_eq!(body["ok"], true);
+}
