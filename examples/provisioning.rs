@@ -23,13 +23,12 @@ async fn main() -> Result<(), Error> {
     let client = Client::from_env()?;
 
     let domain = client
-        .create_domain()
-        .idempotency_key(format!("provision-domain-{name}").as_str())
-        .body(
+        .create_domain(
             CreateDomainBody::builder()
                 .domain(name.as_str())
                 .mode(Some(DomainMode::SendReceive)),
         )
+        .idempotency_key(format!("provision-domain-{name}").as_str())
         .await?;
     println!(
         "domain {} ({}) created; publish these records:",
@@ -52,7 +51,7 @@ async fn main() -> Result<(), Error> {
     // Verification succeeds once DNS has propagated; check every 30 s for up to 10 minutes.
     let mut verified = false;
     for _ in 0..20 {
-        let check = client.verify_domain().public_id(domain.id.as_str()).await?;
+        let check = client.verify_domain(domain.id.as_str()).await?;
         if check.status == DomainVerificationStatus::Verified {
             verified = true;
             break;
@@ -69,16 +68,16 @@ async fn main() -> Result<(), Error> {
     }
 
     let mailbox = client
-        .create_mailbox()
+        .create_mailbox(CreateMailboxBody::builder().email(format!("support@{name}").as_str()))
         .idempotency_key(format!("provision-mailbox-{name}").as_str())
-        .body(CreateMailboxBody::builder().email(format!("support@{name}").as_str()))
         .await?;
     println!("mailbox {} created", mailbox.mailbox.email);
 
     let key = client
-        .create_mailbox_key()
-        .public_id(mailbox.mailbox.id.as_str())
-        .body(CreateMailboxKeyBody::builder().app_name("Provisioning example"))
+        .create_mailbox_key(
+            mailbox.mailbox.id.as_str(),
+            CreateMailboxKeyBody::builder().app_name("Provisioning example"),
+        )
         .await?;
     if let Some(credential) = &key.credential {
         println!(
@@ -88,8 +87,7 @@ async fn main() -> Result<(), Error> {
     }
 
     let webhook = client
-        .create_webhook()
-        .body(
+        .create_webhook(
             WebhookCreateBody::builder()
                 .url(format!("https://hooks.{name}/sendmux").as_str())
                 .event_types(vec![

@@ -43,7 +43,7 @@
 //!
 //! ```no_run
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
-//! let webhook = client.rotate_webhook_secret().public_id("whk_123").await?;
+//! let webhook = client.rotate_webhook_secret("whk_123").await?;
 //! println!("{webhook:?}"); // secret: Secret(<redacted>)
 //! let signing_secret: &str = webhook.secret.expose_secret();
 //! # let _ = signing_secret;
@@ -70,7 +70,7 @@
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
 //! use sendmux_management::ErrorCode;
 //!
-//! match client.get_mailbox().public_id("mbx_123").await {
+//! match client.get_mailbox("mbx_123").await {
 //!     Ok(mailbox) => println!("{} is {}", mailbox.email, mailbox.status),
 //!     Err(error) if error.code() == Some(&ErrorCode::NotFound) => println!("gone"),
 //!     Err(error) => eprintln!("{error} (retryable: {})", error.is_retryable()),
@@ -92,7 +92,7 @@
 //! let body = types::WebhookUpdateBody::builder()
 //!     .name(Some(Clearable::Clear))
 //!     .enabled(Some(true));
-//! client.update_webhook().public_id("whk_123").body(body).await?;
+//! client.update_webhook("whk_123", body).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -182,6 +182,7 @@ mod operation;
 mod pacer;
 mod pagination;
 mod path_segment;
+pub mod requests;
 mod response;
 mod retry;
 mod secret;
@@ -192,7 +193,7 @@ pub mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use call::{CallFuture, ConditionalFuture, WithOptions};
+pub use call::{CallFuture, ConditionalFuture};
 pub use clearable::Clearable;
 pub use client::{
     install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
@@ -202,7 +203,7 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, RedirectError, TransportError,
     TransportErrorKind,
 };
-pub use generated::{builder, types};
+pub use generated::types;
 pub use pacer::RateBudget;
 pub use pagination::{Items, Pages};
 pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};

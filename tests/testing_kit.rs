@@ -58,12 +58,7 @@ async fn typed_error_answers() {
         when.public_id("mbx_gone");
         then.not_found(&error(ErrorCode::NotFound, "No such mailbox."));
     });
-    let failure = api
-        .client()
-        .get_mailbox()
-        .public_id("mbx_gone")
-        .await
-        .unwrap_err();
+    let failure = api.client().get_mailbox("mbx_gone").await.unwrap_err();
     assert_eq!(failure.code(), Some(&ErrorCode::NotFound));
     assert_eq!(failure.status(), Some(404));
 }
@@ -80,7 +75,7 @@ async fn scripted_rate_limits_and_outages_are_retried_through() {
         when.public_id("mbx_1");
         then.ok(&mailbox);
     });
-    let got = api.client().get_mailbox().public_id("mbx_1").await.unwrap();
+    let got = api.client().get_mailbox("mbx_1").await.unwrap();
     assert_eq!(got.email, mailbox.data.email);
     limited.assert_calls(1);
     down.assert_calls(1);

@@ -124,7 +124,7 @@ async fn writes(client: &Client) -> Result<(), Error> {
     let body = types::CreateMailboxBody::builder()
         .email("support@mail.acme-robotics.example")
         .display_name(Some("Support".parse().map_err(invalid)?));
-    let created = client.create_mailbox().body(body).await?;
+    let created = client.create_mailbox(body).await?;
     println!(
         "  {} created ({}), at {}",
         created.mailbox.email,
@@ -140,9 +140,10 @@ async fn writes(client: &Client) -> Result<(), Error> {
 
     step("Create an API key for the mailbox");
     let key = client
-        .create_mailbox_key()
-        .public_id(created.mailbox.id.as_str())
-        .body(types::CreateMailboxKeyBody::builder().app_name("Helpdesk sync"))
+        .create_mailbox_key(
+            created.mailbox.id.as_str(),
+            types::CreateMailboxKeyBody::builder().app_name("Helpdesk sync"),
+        )
         .await?;
     if let Some(credential) = &key.credential {
         println!(
@@ -153,8 +154,7 @@ async fn writes(client: &Client) -> Result<(), Error> {
 
     step("Subscribe a webhook, then rotate its signing secret");
     let webhook = client
-        .create_webhook()
-        .body(
+        .create_webhook(
             types::WebhookCreateBody::builder()
                 .url("https://hooks.acme-robotics.example/sendmux")
                 .event_types(vec![
@@ -169,10 +169,7 @@ async fn writes(client: &Client) -> Result<(), Error> {
         webhook.url,
         mask(webhook.secret.expose_secret())
     );
-    let rotated = client
-        .rotate_webhook_secret()
-        .public_id(webhook.id.as_str())
-        .await?;
+    let rotated = client.rotate_webhook_secret(webhook.id.as_str()).await?;
     println!("  new secret {}", mask(rotated.secret.expose_secret()));
     Ok(())
 }
