@@ -598,7 +598,8 @@ fn tag_module(tag: &str, description: &str, ops: &[&Op]) -> Result<TokenStream, 
     );
     for op in ops {
         module_doc.push_str(&format!(
-            "- [`{id}`](crate::Client::{id}) → [`{ty}`]: {summary}\n",
+            "- [`{id}`](crate::Client::{id}) → [`{ty}`](crate::requests::{module}::{ty}): \
+             {summary}\n",
             id = op.id,
             ty = builder_ident(&op.id),
             summary = op.summary,

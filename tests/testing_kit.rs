@@ -35,11 +35,7 @@ async fn operations_are_stubbed_with_typed_parameters_and_answers() {
         then.ok(&DomainPage::of(vec![domain("mdom_3")]));
     });
     let client = api.client();
-    let page = client
-        .list_domains()
-        .limit(NonZeroU64::new(2).unwrap())
-        .await
-        .unwrap();
+    let page = client.list_domains().limit(2).await.unwrap();
     assert_eq!(page.len(), 2);
     assert_eq!(
         page.pagination.as_ref().unwrap().next_cursor.as_deref(),

@@ -12,7 +12,6 @@
 
 mod sample;
 
-use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -59,10 +58,7 @@ async fn read_only(client: &Client) -> Result<(), Error> {
     }
 
     step("First page of domains");
-    let page = client
-        .list_domains()
-        .limit(NonZeroU64::new(2).unwrap_or(NonZeroU64::MIN))
-        .await?;
+    let page = client.list_domains().limit(2).await?;
     for domain in page.iter() {
         println!(
             "  {:<28} {:<13} {}",
@@ -77,7 +73,7 @@ async fn read_only(client: &Client) -> Result<(), Error> {
     step("Every domain, streamed across pages (the next page is fetched ahead)");
     let all: Vec<_> = client
         .list_domains()
-        .limit(NonZeroU64::new(2).unwrap_or(NonZeroU64::MIN))
+        .limit(2)
         .items()
         .max_items(50)
         .try_collect()
