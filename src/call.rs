@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
 use tracing::Instrument;
@@ -147,14 +147,20 @@ pub(crate) trait Operation: Send + Sized + 'static {
 }
 
 /// Sends `operation`, returning progenitor's outcome and what the hooks learnt; an invalid
-/// parameter ends it before anything is sent.
-async fn run<O: Operation>(operation: O) -> Result<(Raw<O::Answer>, CallState), Error> {
+/// parameter ends it before anything is sent. Not an `async fn`, for the reason given at
+/// `traced`.
+fn run<O: Operation>(
+    operation: O,
+) -> impl Future<Output = Result<(Raw<O::Answer>, CallState), Error>> + Send {
     let (mut call, params) = operation.into_parts();
-    if let Some(error) = call.invalid() {
-        return Err(error);
-    }
+    let invalid = call.invalid();
     let Call { client, retry, .. } = call;
-    Ok(traced(O::ID, retry, O::send_raw(client.raw(), params)).await)
+    async move {
+        if let Some(error) = invalid {
+            return Err(error);
+        }
+        Ok(traced(O::ID, retry, O::send_raw(client.raw(), params)).await)
+    }
 }
 
 tokio::task_local! {
@@ -358,11 +364,14 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
 }
 
 /// Runs the request inside its tracing span and call state, returning both outcomes.
-async fn traced<T>(
+///
+/// Not an `async fn`: its arguments would be kept in the future beside the block that takes
+/// them over, and the request's future is the largest of them.
+fn traced<T>(
     operation: &'static str,
     retry: Option<RetryPolicy>,
     send: impl Future<Output = Raw<T>>,
-) -> (Raw<T>, CallState) {
+) -> impl Future<Output = (Raw<T>, CallState)> {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
     let span = tracing::info_span!(
@@ -374,15 +383,13 @@ async fn traced<T>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    let run = async {
-        let raw = send.await;
-        (raw, CALL.with(|state| state.take()))
-    };
+    // A combinator rather than an `async` block, which would keep a second copy of `send`.
+    let run = send.map(|raw| (raw, CALL.with(|state| state.take())));
     let state = Box::new(RefCell::new(CallState {
         retry,
         ..CallState::default()
     }));
-    CALL.scope(state, run).instrument(span).await
+    CALL.scope(state, run).instrument(span)
 }
 
 fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E::Data> {
