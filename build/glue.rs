@@ -231,7 +231,7 @@ fn op(
             location: Location::Body,
             required: body.required,
             description: body.description.clone().unwrap_or_default(),
-            constraints: format!("A [`{name}`](crate::types::{name})."),
+            constraints: String::new(),
             kind: Kind::Named(name),
         });
         params.sort_by_key(|p| !p.required);
@@ -265,13 +265,7 @@ fn kind_of(schema: &ReferenceOr<Schema>, components: &Components) -> Option<(Kin
         ReferenceOr::Reference { reference } => {
             let name = schema_name(reference).ok()?;
             let target = components.schemas.get(&name)?.as_item()?;
-            let mut constraints = format!("A [`{name}`](crate::types::{name}).");
-            let more = constraints_of(target);
-            if !more.is_empty() {
-                constraints.push(' ');
-                constraints.push_str(&more);
-            }
-            Some((Kind::Named(name), constraints))
+            Some((Kind::Named(name), constraints_of(target)))
         }
         ReferenceOr::Item(schema) => {
             let kind = match &schema.schema_kind {
@@ -327,7 +321,7 @@ fn constraints_of(schema: &Schema) -> String {
                 .map(|v| format!("`{v}`"))
                 .collect();
             if !values.is_empty() {
-                out.push(format!("Sent as one of {}.", values.join(", ")));
+                out.push(format!("One of {}.", values.join(", ")));
             }
         }
         SchemaKind::Type(Type::Integer(i)) => match (i.minimum, i.maximum) {
@@ -713,6 +707,30 @@ fn param_doc(param: &Param) -> String {
     doc.trim().to_owned()
 }
 
+/// What a setter or argument takes, and what happens to a value it cannot use.
+fn accepted(param: &Param) -> String {
+    const REFUSED: &str = "fails the request with \
+        [`Error::InvalidRequest`](crate::Error::InvalidRequest), naming the parameter, when it is \
+        sent";
+    match &param.kind {
+        Kind::Text => "Takes a `&str` or a `String`.".to_owned(),
+        Kind::Boolean => "Takes a `bool`.".to_owned(),
+        Kind::Integer { .. } => {
+            format!("Takes an integer of any type; a value out of bounds {REFUSED}.")
+        }
+        Kind::Named(name) => {
+            let example = match param.location {
+                Location::Body => "such as its builder",
+                _ => "such as its text",
+            };
+            format!(
+                "Takes a [`{name}`](crate::types::{name}) or anything converting into one \
+                 ({example}); a value that does not convert {REFUSED}."
+            )
+        }
+    }
+}
+
 fn client_method(op: &Op) -> TokenStream {
     let method = format_ident!("{}", op.id);
     let request = builder_ident(&op.id);
@@ -732,8 +750,16 @@ fn client_method(op: &Op) -> TokenStream {
     if !required.is_empty() {
         doc.push_str("Required, in this order:\n");
         for p in &required {
+            let takes = match &p.kind {
+                Kind::Text => "`&str` or `String`".to_owned(),
+                Kind::Boolean => "`bool`".to_owned(),
+                Kind::Integer { .. } => "an integer".to_owned(),
+                Kind::Named(name) => {
+                    format!("[`{name}`](crate::types::{name}) or anything converting into one")
+                }
+            };
             doc.push_str(&format!(
-                "- `{}`, {}: {}\n",
+                "- `{}` ({takes}), {}: {}\n",
                 p.ident,
                 where_sent(p),
                 param_doc(p)
@@ -868,7 +894,12 @@ fn request_type(op: &Op) -> Result<TokenStream, String> {
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let ident = &p.ident;
         let (ty, bound, value) = argument(p);
-        let doc = format!("{}\n\nSent as {}.", param_doc(p), where_sent(p));
+        let doc = format!(
+            "{}\n\n{}\n\nSent as {}.",
+            param_doc(p),
+            accepted(p),
+            where_sent(p)
+        );
         let (generics, where_clause) = if bound.is_empty() {
             (quote!(), quote!())
         } else {

@@ -21,7 +21,7 @@ use crate::error::{DecodeError, Error};
 use crate::lookahead::Tap;
 use crate::response::Response;
 
-/// A request builder of a cursor-paginated list. Implemented by generated code for every list
+/// The request of a cursor-paginated list. Implemented by generated code for every list
 /// operation whose envelope carries `pagination` and which takes a `cursor`.
 pub(crate) trait CursorList: Clone + Send + Sized + 'static {
     type Item: Send;
@@ -36,7 +36,7 @@ type PageResult<T> = Result<Response<Vec<T>>, Error>;
 
 /// What to request next.
 enum Next {
-    /// The first page: the builder's own cursor, if it has one.
+    /// The first page: the request's own cursor, if it has one.
     First,
     Cursor(String),
     /// A page is in flight or ready; what follows is known once it is read.
@@ -73,11 +73,11 @@ struct Walk<T> {
 }
 
 impl<T: Send + 'static> Walk<T> {
-    fn new<B: CursorList<Item = T>>(builder: B) -> Self {
+    fn new<B: CursorList<Item = T>>(request: B) -> Self {
         Self {
             fetch: Box::new(move |cursor| match cursor {
-                Some(cursor) => builder.clone().with_cursor(cursor).fetch(),
-                None => builder.clone().fetch(),
+                Some(cursor) => request.clone().with_cursor(cursor).fetch(),
+                None => request.clone().fetch(),
             }),
             in_flight: None,
             ahead: None,
@@ -222,9 +222,9 @@ pub struct Pages<T> {
 }
 
 impl<T: Send + 'static> Pages<T> {
-    pub(crate) fn new<B: CursorList<Item = T>>(builder: B) -> Self {
+    pub(crate) fn new<B: CursorList<Item = T>>(request: B) -> Self {
         Self {
-            walk: Walk::new(builder),
+            walk: Walk::new(request),
         }
     }
 
@@ -266,8 +266,8 @@ pub struct Items<T> {
 }
 
 impl<T: Send + 'static> Items<T> {
-    pub(crate) fn new<B: CursorList<Item = T>>(builder: B) -> Self {
-        Self::over(Walk::new(builder))
+    pub(crate) fn new<B: CursorList<Item = T>>(request: B) -> Self {
+        Self::over(Walk::new(request))
     }
 
     fn over(walk: Walk<T>) -> Self {
