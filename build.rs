@@ -76,9 +76,12 @@ fn run() -> Result<(), String> {
     add_to_types_module(&mut file, enums.iter().map(open_enums::OpenEnum::tokens))?;
     use_own_path_encoder(&mut file)?;
     models::apply(&mut file, &spec)?;
-    let glue: syn::File = syn::parse2(glue::tokens(&spec)?)
-        .map_err(|e| format!("generated glue is not valid Rust: {e}"))?;
+    let (glue, requests) = glue::tokens(&spec)?;
+    let glue: syn::File =
+        syn::parse2(glue).map_err(|e| format!("generated glue is not valid Rust: {e}"))?;
     file.items.extend(glue.items);
+    let requests: syn::File = syn::parse2(requests)
+        .map_err(|e| format!("generated request types are not valid Rust: {e}"))?;
 
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     // Builder docs link to the internal raw client; the public one has the same methods.
@@ -91,6 +94,7 @@ fn run() -> Result<(), String> {
         );
     }
     write(&out.join("codegen.rs"), &code)?;
+    write(&out.join("requests.rs"), &prettyplease::unparse(&requests))?;
     if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
         // Typed httpmock helpers for users' tests, from a generator of their own: the first one
         // already holds the spec's types.

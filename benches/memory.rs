@@ -43,7 +43,7 @@ const PER_PAGE: usize = 100;
 async fn walk(client: &Client) -> usize {
     client
         .list_email_logs()
-        .limit(std::num::NonZeroU64::new(PER_PAGE as u64).unwrap())
+        .limit(PER_PAGE as u64)
         .items()
         .try_fold(0usize, |n, item| async move {
             std::hint::black_box(item);

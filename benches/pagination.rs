@@ -11,7 +11,6 @@
 
 mod support;
 
-use std::num::NonZeroU64;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -105,8 +104,8 @@ fn walk(c: &mut Criterion) {
     group.finish();
 }
 
-fn page_size() -> NonZeroU64 {
-    NonZeroU64::new(PER_PAGE as u64).expect("non-zero")
+fn page_size() -> u64 {
+    PER_PAGE as u64
 }
 
 /// Every item through the client's stream.

@@ -1,17 +1,20 @@
 //! Per-operation wiring between progenitor's output and the handwritten layer, derived from the
-//! spec so that an operation added to `openapi.yaml` is served with no handwritten code:
+//! spec so that an operation added to `openapi.yaml` is served with no handwritten code. Two
+//! files come out of it:
 //!
-//! - `OPERATIONS`: what the layer needs to know about each operation at run time (method and path
-//!   template, whether it documents `Idempotency-Key`);
-//! - an `Envelope` impl for every success envelope, so one generic unwrap serves all of them;
-//! - a method on `crate::Client` per operation, returning progenitor's request builder;
-//! - `IntoFuture` for every builder, so awaiting it yields `Result<Response<Data>, Error>`, and
-//!   `retry_policy` to override the client's policy for one request;
-//! - `if_changed` on builders of operations documenting `If-None-Match`;
-//! - `pages()` and `items()` on builders of cursor-paginated lists.
+//! - internal glue, included beside progenitor's output: `OPERATIONS`, what the layer needs to
+//!   know about each operation at run time (method and path template, whether it documents
+//!   `Idempotency-Key`), and an `Envelope` impl for every success envelope, so one generic
+//!   unwrap serves all of them;
+//! - the public request types (`crate::requests`), one module per tag: for each operation a
+//!   method on `crate::Client` taking the required parameters, a request type holding the
+//!   parameters with a setter per optional one, `send`/`IntoFuture`, `retry_policy`,
+//!   `if_changed` where `If-None-Match` is documented and `items()`/`pages()` on cursor lists.
+//!   Sending builds progenitor's builder from the stored parameters.
 
 use openapiv3::{
-    Components, OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, StatusCode, Type,
+    Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
+    SchemaKind, StatusCode, Type,
 };
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -41,12 +44,63 @@ struct Op {
     path: String,
     summary: String,
     description: String,
+    /// The first tag: the module of `crate::requests` the request type lives in.
+    tag: String,
+    /// What the credential must allow (`x-sendmux-permission`).
+    permission: Option<String>,
     headers: Vec<String>,
-    query: Vec<String>,
+    /// Every parameter, the request body last; required ones first in the order they are
+    /// passed: path parameters in path order, then the others in spec order.
+    params: Vec<Param>,
     success: Success,
 }
 
-pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {
+/// Where a parameter goes.
+#[derive(Clone, Copy, PartialEq)]
+enum Location {
+    Path,
+    Query,
+    Header,
+    Body,
+}
+
+/// How a parameter's value is taken from callers.
+enum Kind {
+    /// Any string.
+    Text,
+    /// A whole number, checked against the schema's bounds.
+    Integer {
+        signed: bool,
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Boolean,
+    /// A named schema: anything that converts into it, the conversion checked when set.
+    Named(String),
+}
+
+struct Param {
+    /// Name on the wire.
+    name: String,
+    /// Name of the setter, argument and field: progenitor's name for it.
+    ident: proc_macro2::Ident,
+    location: Location,
+    required: bool,
+    description: String,
+    /// Constraints and default of the schema, as sentences for the docs.
+    constraints: String,
+    kind: Kind,
+}
+
+impl Op {
+    fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// The internal glue (for `crate::generated`) and the public request types (for
+/// `crate::requests`).
+pub fn tokens(spec: &OpenAPI) -> Result<(TokenStream, TokenStream), String> {
     let components = spec
         .components
         .as_ref()
@@ -66,15 +120,7 @@ pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {
     let ids = ops.iter().map(|op| op.id.as_str());
     let positions = 0..ops.len();
     let envelopes = envelope_impls(&ops, components)?;
-    let methods = ops.iter().map(client_method);
-    let futures = ops.iter().map(into_future);
-    let conditionals = ops
-        .iter()
-        .filter(|op| op.headers.iter().any(|h| h == IF_NONE_MATCH))
-        .map(conditional);
-    let lists = ops.iter().filter_map(cursor_list);
-
-    Ok(quote! {
+    let internal = quote! {
         /// Every operation of the spec, sorted by id.
         pub(crate) static OPERATIONS: &[crate::operation::Operation] = &[ #(#table),* ];
 
@@ -88,15 +134,28 @@ pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {
         }
 
         #(#envelopes)*
+    };
 
-        impl crate::Client {
-            #(#methods)*
+    // Tags in the order the spec lists them; operations without a tag of the list come last.
+    let mut tags: Vec<(String, String)> = spec
+        .tags
+        .iter()
+        .map(|t| (t.name.clone(), t.description.clone().unwrap_or_default()))
+        .collect();
+    for op in &ops {
+        if !tags.iter().any(|(name, _)| *name == op.tag) {
+            tags.push((op.tag.clone(), String::new()));
         }
-
-        #(#futures)*
-        #(#conditionals)*
-        #(#lists)*
-    })
+    }
+    let mut modules = Vec::new();
+    for (tag, description) in &tags {
+        let members: Vec<&Op> = ops.iter().filter(|op| op.tag == *tag).collect();
+        if members.is_empty() {
+            continue;
+        }
+        modules.push(tag_module(tag, description, &members)?);
+    }
+    Ok((internal, quote!(#(#modules)*)))
 }
 
 fn op(
@@ -110,26 +169,192 @@ fn op(
         .clone()
         .ok_or_else(|| format!("{method} {path}: missing operationId"))?;
     let mut headers = Vec::new();
-    let mut query = Vec::new();
+    let mut params = Vec::new();
     for parameter in &operation.parameters {
         let parameter = resolve_parameter(parameter, components)
             .ok_or_else(|| format!("{id}: unresolvable parameter reference"))?;
-        match parameter {
-            Parameter::Header { parameter_data, .. } => headers.push(parameter_data.name.clone()),
-            Parameter::Query { parameter_data, .. } => query.push(parameter_data.name.clone()),
-            _ => {}
-        }
+        let (data, location) = match parameter {
+            Parameter::Header { parameter_data, .. } => {
+                headers.push(parameter_data.name.clone());
+                (parameter_data, Location::Header)
+            }
+            Parameter::Query { parameter_data, .. } => (parameter_data, Location::Query),
+            Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
+            Parameter::Cookie { parameter_data, .. } => {
+                return Err(format!(
+                    "{id}: cookie parameter {} is not supported",
+                    parameter_data.name
+                ))
+            }
+        };
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err(format!("{id}: parameter {} needs a schema", data.name));
+        };
+        let (kind, constraints) = kind_of(schema, components)
+            .ok_or_else(|| format!("{id}: parameter {} has an unsupported schema", data.name))?;
+        params.push(Param {
+            ident: rust_ident(&data.name),
+            name: data.name.clone(),
+            location,
+            required: data.required || location == Location::Path,
+            description: data.description.clone().unwrap_or_default(),
+            constraints,
+            kind,
+        });
     }
+    // Path parameters in the order the path names them, then the others as listed.
+    let position = |p: &Param| match p.location {
+        Location::Path => path.find(&format!("{{{}}}", p.name)).unwrap_or(0),
+        _ => usize::MAX,
+    };
+    params.sort_by_key(|p| (!p.required, position(p)));
+    if let Some(body) = &operation.request_body {
+        let body = match body {
+            ReferenceOr::Item(body) => body,
+            ReferenceOr::Reference { .. } => {
+                return Err(format!("{id}: the request body must be written inline"))
+            }
+        };
+        let schema = body
+            .content
+            .get("application/json")
+            .and_then(|media| media.schema.as_ref());
+        let Some(ReferenceOr::Reference { reference }) = schema else {
+            return Err(format!(
+                "{id}: the request body must be JSON referencing a named schema"
+            ));
+        };
+        let name = schema_name(reference)?;
+        params.push(Param {
+            ident: format_ident!("body"),
+            name: "body".to_owned(),
+            location: Location::Body,
+            required: body.required,
+            description: body.description.clone().unwrap_or_default(),
+            constraints: String::new(),
+            kind: Kind::Named(name),
+        });
+        params.sort_by_key(|p| !p.required);
+    }
+    let permission = operation
+        .extensions
+        .get("x-sendmux-permission")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     Ok(Op {
         success: success(&id, operation, components)?,
         method: method.to_uppercase(),
         path: path.to_owned(),
         summary: operation.summary.clone().unwrap_or_default(),
         description: operation.description.clone().unwrap_or_default(),
+        tag: operation
+            .tags
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "Other".to_owned()),
+        permission,
         id,
         headers,
-        query,
+        params,
     })
+}
+
+/// How a parameter of this schema is taken, and its constraints as sentences.
+fn kind_of(schema: &ReferenceOr<Schema>, components: &Components) -> Option<(Kind, String)> {
+    match schema {
+        ReferenceOr::Reference { reference } => {
+            let name = schema_name(reference).ok()?;
+            let target = components.schemas.get(&name)?.as_item()?;
+            Some((Kind::Named(name), constraints_of(target)))
+        }
+        ReferenceOr::Item(schema) => {
+            let kind = match &schema.schema_kind {
+                SchemaKind::Type(Type::String(s))
+                    if s.enumeration.is_empty()
+                        && s.pattern.is_none()
+                        && s.min_length.is_none()
+                        && s.max_length.is_none() =>
+                {
+                    Kind::Text
+                }
+                SchemaKind::Type(Type::Integer(i)) if i.enumeration.is_empty() => {
+                    let min = i
+                        .minimum
+                        .map(|m| if i.exclusive_minimum { m + 1 } else { m });
+                    let max = i
+                        .maximum
+                        .map(|m| if i.exclusive_maximum { m - 1 } else { m });
+                    Kind::Integer {
+                        signed: min.is_none_or(|m| m < 0),
+                        min,
+                        max,
+                    }
+                }
+                SchemaKind::Type(Type::Boolean(_)) => Kind::Boolean,
+                // Inline constrained strings and enums would need typify's names for their
+                // types; the spec names them as components instead.
+                _ => return None,
+            };
+            Some((kind, constraints_of(schema)))
+        }
+    }
+}
+
+/// The bounds, allowed values and default of a schema, for a setter's docs.
+fn constraints_of(schema: &Schema) -> String {
+    let mut out = Vec::new();
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => {
+            match (s.min_length, s.max_length) {
+                (Some(min), Some(max)) => out.push(format!("{min} to {max} characters.")),
+                (Some(min), None) => out.push(format!("At least {min} characters.")),
+                (None, Some(max)) => out.push(format!("At most {max} characters.")),
+                (None, None) => {}
+            }
+            if let Some(pattern) = &s.pattern {
+                out.push(format!("Matches `{pattern}`."));
+            }
+            let values: Vec<String> = s
+                .enumeration
+                .iter()
+                .flatten()
+                .map(|v| format!("`{v}`"))
+                .collect();
+            if !values.is_empty() {
+                out.push(format!("One of {}.", values.join(", ")));
+            }
+        }
+        SchemaKind::Type(Type::Integer(i)) => match (i.minimum, i.maximum) {
+            (Some(min), Some(max)) => out.push(format!("From {min} to {max}.")),
+            (Some(min), None) => out.push(format!("At least {min}.")),
+            (None, Some(max)) => out.push(format!("At most {max}.")),
+            (None, None) => {}
+        },
+        _ => {}
+    }
+    if let Some(default) = &schema.schema_data.default {
+        out.push(format!("The server's default is `{default}`."));
+    }
+    out.join(" ")
+}
+
+/// Progenitor's name for a parameter: snake case, with `_` after a keyword.
+fn rust_ident(name: &str) -> proc_macro2::Ident {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    if syn::parse_str::<syn::Ident>(&out).is_err() {
+        out.push('_');
+    }
+    format_ident!("{out}")
 }
 
 fn resolve_parameter<'a>(
@@ -342,127 +567,498 @@ fn data_type(op: &Op) -> TokenStream {
     }
 }
 
+/// `Domain Filters` → `domain_filters`.
+fn module_ident(tag: &str) -> proc_macro2::Ident {
+    let mut out = String::new();
+    for c in tag.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_');
+    format_ident!("{}", if out.is_empty() { "other" } else { out })
+}
+
+fn tag_module(tag: &str, description: &str, ops: &[&Op]) -> Result<TokenStream, String> {
+    let module = module_ident(tag);
+    let mut module_doc = format!("# {tag}\n\n");
+    if !description.is_empty() {
+        module_doc.push_str(&format!("{description}\n\n"));
+    }
+    module_doc.push_str(
+        "Requests of this group, made by these methods of [`Client`](crate::Client):\n\n",
+    );
+    for op in ops {
+        module_doc.push_str(&format!(
+            "- [`{id}`](crate::Client::{id}) → [`{ty}`](crate::requests::{module}::{ty}): \
+             {summary}\n",
+            id = op.id,
+            ty = builder_ident(&op.id),
+            summary = op.summary,
+        ));
+    }
+    let impl_doc = format!(
+        "# {tag}\n\n{description}\n\nThe request types are in [`requests::{module}`](crate::requests::{module})."
+    );
+    let methods = ops.iter().map(|op| client_method(op));
+    let requests = ops
+        .iter()
+        .map(|op| request_type(op))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(quote! {
+        #[doc = #module_doc]
+        pub mod #module {
+            #[allow(unused_imports)]
+            use crate::types;
+
+            #[doc = #impl_doc]
+            impl crate::Client {
+                #(#methods)*
+            }
+
+            #(#requests)*
+        }
+    })
+}
+
+/// The Rust type a caller passes for a parameter, and how the stored value is made from it.
+/// `generic` is the name of the type parameter a named schema needs.
+fn argument(param: &Param) -> (TokenStream, TokenStream, TokenStream) {
+    let ident = &param.ident;
+    let name = ident.to_string();
+    match &param.kind {
+        Kind::Text => (
+            quote!(impl ::std::convert::Into<::std::string::String>),
+            quote!(),
+            quote!(::std::option::Option::Some(::std::convert::Into::into(#ident))),
+        ),
+        Kind::Boolean => (
+            quote!(bool),
+            quote!(),
+            quote!(::std::option::Option::Some(#ident)),
+        ),
+        Kind::Integer { signed, min, max } => {
+            let number = if *signed { quote!(i64) } else { quote!(u64) };
+            let bound = |b: &Option<i64>| match b {
+                Some(b) if *signed => quote!(::std::option::Option::Some(#b)),
+                Some(b) => {
+                    let b = u64::try_from(*b).unwrap_or_default();
+                    quote!(::std::option::Option::Some(#b))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let (min, max) = (bound(min), bound(max));
+            (
+                quote!(impl ::std::convert::TryInto<#number>),
+                quote!(),
+                quote!(call.checked_number::<#number>(#name, ::std::convert::TryInto::try_into(#ident).ok(), #min, #max)),
+            )
+        }
+        Kind::Named(schema) => {
+            let ty = format_ident!("{schema}");
+            let generic = format_ident!("V{}", pascal(&name));
+            (
+                quote!(#generic),
+                quote!(#generic: ::std::convert::TryInto<types::#ty>, #generic::Error: ::std::fmt::Display,),
+                quote!(call.converted::<types::#ty, _>(#name, #ident)),
+            )
+        }
+    }
+}
+
+fn pascal(name: &str) -> String {
+    builder_ident(name).to_string()
+}
+
+/// The type of the stored value.
+fn stored_type(param: &Param) -> TokenStream {
+    match &param.kind {
+        Kind::Text => quote!(::std::string::String),
+        Kind::Boolean => quote!(bool),
+        Kind::Integer { signed: true, .. } => quote!(i64),
+        Kind::Integer { signed: false, .. } => quote!(u64),
+        Kind::Named(schema) => {
+            let ty = format_ident!("{schema}");
+            quote!(types::#ty)
+        }
+    }
+}
+
+fn where_sent(param: &Param) -> String {
+    match param.location {
+        Location::Path => format!("the `{}` path segment", param.name),
+        Location::Query => format!("the `{}` query parameter", param.name),
+        Location::Header => format!("the `{}` header", param.name),
+        Location::Body => "the JSON body".to_owned(),
+    }
+}
+
+fn param_doc(param: &Param) -> String {
+    let mut doc = param.description.trim().to_owned();
+    if !doc.is_empty() && !doc.ends_with('.') {
+        doc.push('.');
+    }
+    if !param.constraints.is_empty() {
+        doc.push(' ');
+        doc.push_str(&param.constraints);
+    }
+    doc.trim().to_owned()
+}
+
+/// What a setter or argument takes, and what happens to a value it cannot use.
+fn accepted(param: &Param) -> String {
+    const REFUSED: &str = "fails the request with \
+        [`Error::InvalidRequest`](crate::Error::InvalidRequest), naming the parameter, when it is \
+        sent";
+    match &param.kind {
+        Kind::Text => "Takes a `&str` or a `String`.".to_owned(),
+        Kind::Boolean => "Takes a `bool`.".to_owned(),
+        Kind::Integer { .. } => {
+            format!("Takes an integer of any type; a value out of bounds {REFUSED}.")
+        }
+        Kind::Named(name) => {
+            let example = match param.location {
+                Location::Body => "such as its builder",
+                _ => "such as its text",
+            };
+            format!(
+                "Takes a [`{name}`](crate::types::{name}) or anything converting into one \
+                 ({example}); a value that does not convert {REFUSED}."
+            )
+        }
+    }
+}
+
 fn client_method(op: &Op) -> TokenStream {
     let method = format_ident!("{}", op.id);
-    let builder = builder_ident(&op.id);
+    let request = builder_ident(&op.id);
+    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
     let data = data_type(op).to_string().replace(' ', "");
+
     let mut doc = format!("{}\n\n", op.summary);
     if !op.description.is_empty() {
         doc.push_str(&format!("{}\n\n", op.description));
     }
-    doc.push_str(&format!(
-        "`{} {}`. Set the parameters on the returned builder, then `.await` it for a \
-         `Response<{data}>`.",
-        op.method, op.path
-    ));
-    quote! {
-        #[doc = #doc]
-        pub fn #method(&self) -> builder::#builder<'_> {
-            self.raw().#method()
-        }
+    doc.push_str(&format!("`{} {}`", op.method, op.path));
+    if let Some(permission) = &op.permission {
+        doc.push_str(&format!(", permission `{permission}`"));
     }
-}
+    doc.push_str(".\n\n");
+    if !required.is_empty() {
+        doc.push_str("Required, in this order:\n");
+        for p in &required {
+            let takes = match &p.kind {
+                Kind::Text => "`&str` or `String`".to_owned(),
+                Kind::Boolean => "`bool`".to_owned(),
+                Kind::Integer { .. } => "an integer".to_owned(),
+                Kind::Named(name) => {
+                    format!("[`{name}`](crate::types::{name}) or anything converting into one")
+                }
+            };
+            doc.push_str(&format!(
+                "- `{}` ({takes}), {}: {}\n",
+                p.ident,
+                where_sent(p),
+                param_doc(p)
+            ));
+        }
+        doc.push('\n');
+    }
+    if !optional.is_empty() {
+        doc.push_str(&format!("Optional, set on the returned [`{request}`]:\n"));
+        for p in &optional {
+            doc.push_str(&format!(
+                "- [`{ident}`]({request}::{ident}): {desc}\n",
+                ident = p.ident,
+                desc = p.description.trim()
+            ));
+        }
+        doc.push('\n');
+    }
+    doc.push_str(&format!(
+        "Send it with `.await` (or [`send`]({request}::send)) for a `Response<{data}>`."
+    ));
+    if cursor_list_item(op).is_some() {
+        doc.push_str(&format!(
+            " A cursor-paginated list: [`items`]({request}::items) and [`pages`]({request}::pages) \
+             walk every page."
+        ));
+    }
+    if op.param(IF_NONE_MATCH).is_some() {
+        doc.push_str(&format!(
+            " [`if_changed`]({request}::if_changed) fetches it only if it changed."
+        ));
+    }
 
-fn into_future(op: &Op) -> TokenStream {
-    let builder = builder_ident(&op.id);
-    let id = &op.id;
-    let data = data_type(op);
-    // The request's future is large; boxing it first means it is moved once, not at every
-    // layer that wraps it.
-    let run = match op.success {
-        Success::Envelope { .. } => quote!(crate::call::json(#id, Box::pin(self.send()))),
-        Success::Text => quote!(crate::call::text(#id, Box::pin(self.send()))),
-        Success::Empty => quote!(crate::call::empty(#id, Box::pin(self.send()))),
+    let mut generics = Vec::new();
+    let mut arguments = Vec::new();
+    let mut fields = Vec::new();
+    for p in &required {
+        let ident = &p.ident;
+        let (ty, bound, value) = argument(p);
+        if !bound.is_empty() {
+            generics.push(ty.clone());
+        }
+        arguments.push(quote!(#ident: #ty));
+        fields.push((ident, bound, value));
+    }
+    let bounds: Vec<&TokenStream> = fields.iter().map(|(_, b, _)| b).collect();
+    let generics = if generics.is_empty() {
+        quote!()
+    } else {
+        quote!(<#(#generics),*>)
+    };
+    let where_clause = if bounds.iter().all(|b| b.is_empty()) {
+        quote!()
+    } else {
+        quote!(where #(#bounds)*)
+    };
+    // Only values checked when set need the call, to record a bad one.
+    let checks = |p: &&Param| matches!(p.kind, Kind::Named(_) | Kind::Integer { .. });
+    let call_binding = if required.iter().any(checks) {
+        quote!(let mut call = crate::call::Call::new(self);)
+    } else {
+        quote!(let call = crate::call::Call::new(self);)
+    };
+    let params_ty = format_ident!("{request}Params");
+    let inits = fields
+        .iter()
+        .map(|(ident, _, value)| quote!(#ident: #value,));
+    let rest = if optional.is_empty() {
+        quote!()
+    } else {
+        quote!(..#params_ty::default())
     };
     quote! {
-        impl<'a> ::std::future::IntoFuture for builder::#builder<'a> {
-            type Output = ::std::result::Result<crate::Response<#data>, crate::Error>;
-            type IntoFuture = crate::call::CallFuture<'a, #data>;
-            fn into_future(self) -> Self::IntoFuture {
-                #run
-            }
-        }
-
-        impl<'a> builder::#builder<'a> {
-            /// Uses `policy` for this request instead of the client's.
-            pub fn retry_policy(self, policy: crate::RetryPolicy) -> crate::WithOptions<Self> {
-                crate::WithOptions::new(self).retry_policy(policy)
-            }
+        #[doc = #doc]
+        pub fn #method #generics(&self, #(#arguments),*) -> #request #where_clause {
+            #call_binding
+            let params = #params_ty { #(#inits)* #rest };
+            #request { call, params }
         }
     }
 }
 
-fn conditional(op: &Op) -> TokenStream {
-    let builder = builder_ident(&op.id);
-    let id = &op.id;
-    let data = data_type(op);
-    quote! {
-        impl<'a> builder::#builder<'a> {
-            /// Fetches the resource only if it changed since the response that carried `etag`:
-            /// sends `If-None-Match` and resolves to `Conditional::NotModified` when the server
-            /// answers 304, or to `Conditional::Modified` with the new representation.
-            pub fn if_changed(
-                self,
-                etag: impl ::std::convert::Into<::std::string::String>,
-            ) -> crate::call::ConditionalFuture<'a, #data> {
-                crate::call::conditional(#id, Box::pin(self.if_none_match(etag.into()).send()))
-            }
-        }
-
-        impl<'a> crate::WithOptions<builder::#builder<'a>> {
-            /// Fetches the resource only if it changed since the response that carried `etag`,
-            /// with this request's options: see the builder's `if_changed`.
-            pub fn if_changed(
-                self,
-                etag: impl ::std::convert::Into<::std::string::String>,
-            ) -> crate::call::ConditionalFuture<'a, #data> {
-                self.run(|request| request.if_changed(etag))
-            }
-        }
-    }
-}
-
-/// Streams for a list whose envelope carries `pagination` and which takes a `cursor`.
-fn cursor_list(op: &Op) -> Option<TokenStream> {
+/// The item type, when the operation is a cursor-paginated list.
+fn cursor_list_item(op: &Op) -> Option<&TokenStream> {
     let Success::Envelope {
         paginated: true,
-        data,
         item: Some(item),
         ..
     } = &op.success
     else {
         return None;
     };
-    if !op.query.iter().any(|q| q == "cursor") {
-        return None;
+    match op.param("cursor") {
+        Some(Param {
+            kind: Kind::Text,
+            required: false,
+            ..
+        }) => Some(item),
+        _ => None,
     }
-    let builder = builder_ident(&op.id);
-    Some(quote! {
-        impl<'a> crate::pagination::CursorList for builder::#builder<'a> {
-            type Item = #item;
-            fn with_cursor(self, cursor: ::std::string::String) -> Self {
-                self.cursor(cursor)
+}
+
+fn request_type(op: &Op) -> Result<TokenStream, String> {
+    let request = builder_ident(&op.id);
+    let params_ty = format_ident!("{request}Params");
+    let method = format_ident!("{}", op.id);
+    let id = &op.id;
+    let data = data_type(op);
+
+    let doc = format!(
+        "A request to {summary}: see [`Client::{id}`](crate::Client::{id}).\n\n\
+         Set optional parameters with its methods, then `.await` it (or call `send`). It owns a \
+         handle to the client: it can be stored, returned or moved to another task.",
+        summary = lowercase_first(&op.summary),
+    );
+
+    let fields = op.params.iter().map(|p| {
+        let ident = &p.ident;
+        let ty = stored_type(p);
+        quote!(#ident: ::std::option::Option<#ty>,)
+    });
+    let names: Vec<&proc_macro2::Ident> = op.params.iter().map(|p| &p.ident).collect();
+    let builder_calls = op.params.iter().map(|p| {
+        let ident = &p.ident;
+        quote! {
+            if let ::std::option::Option::Some(value) = #ident {
+                raw = raw.#ident(value);
             }
-            fn fetch<'f>(self) -> crate::call::CallFuture<'f, #data>
-            where
-                Self: 'f,
-            {
+        }
+    });
+
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
+        let ident = &p.ident;
+        let (ty, bound, value) = argument(p);
+        let doc = format!(
+            "{}\n\n{}\n\nSent as {}.",
+            param_doc(p),
+            accepted(p),
+            where_sent(p)
+        );
+        let (generics, where_clause) = if bound.is_empty() {
+            (quote!(), quote!())
+        } else {
+            (quote!(<#ty>), quote!(where #bound))
+        };
+        let call = match p.kind {
+            Kind::Named(_) | Kind::Integer { .. } => quote!(let call = &mut self.call;),
+            Kind::Text | Kind::Boolean => quote!(),
+        };
+        quote! {
+            #[doc = #doc]
+            pub fn #ident #generics(mut self, #ident: #ty) -> Self #where_clause {
+                #call
+                self.params.#ident = #value;
+                self
+            }
+        }
+    });
+
+    let raw_binding = if op.params.is_empty() {
+        quote!(let raw = client.#method();)
+    } else {
+        quote!(let mut raw = client.#method();)
+    };
+    let (answer, run) = match &op.success {
+        Success::Envelope { schema, .. } => {
+            let schema = format_ident!("{schema}");
+            (quote!(types::#schema), quote!(crate::call::json(self)))
+        }
+        Success::Text => (
+            quote!(::progenitor_client::ByteStream),
+            quote!(crate::call::text(self)),
+        ),
+        Success::Empty => (quote!(()), quote!(crate::call::empty(self))),
+    };
+
+    let conditional = match op.param(IF_NONE_MATCH) {
+        Some(Param {
+            ident,
+            kind: Kind::Text,
+            ..
+        }) => quote! {
+            /// Fetches the resource only if it changed since the response that carried `etag`:
+            /// sends `If-None-Match` and resolves to `Conditional::NotModified` when the server
+            /// answers 304, or to `Conditional::Modified` with the new representation. Every
+            /// other setting of this request applies.
+            pub fn if_changed(
+                mut self,
+                etag: impl ::std::convert::Into<::std::string::String>,
+            ) -> crate::ConditionalFuture<#data> {
+                self.params.#ident = ::std::option::Option::Some(etag.into());
+                crate::call::conditional(self)
+            }
+        },
+        _ => quote!(),
+    };
+
+    let list = match cursor_list_item(op) {
+        Some(item) => {
+            let cursor = &op.param("cursor").map(|p| p.ident.clone());
+            quote! {
+                impl #request {
+                    /// Every item of the list across pages, as a stream. The parameters and
+                    /// retry policy set on this request apply to every page; a cursor set on
+                    /// it is where the walk starts.
+                    pub fn items(self) -> crate::Items<#item> {
+                        crate::Items::new(self)
+                    }
+
+                    /// The pages of the list, as a stream. The parameters and retry policy set
+                    /// on this request apply to every page; a cursor set on it is where the walk
+                    /// starts.
+                    pub fn pages(self) -> crate::Pages<#item> {
+                        crate::Pages::new(self)
+                    }
+                }
+
+                impl crate::pagination::CursorList for #request {
+                    type Item = #item;
+                    fn with_cursor(mut self, cursor: ::std::string::String) -> Self {
+                        self.params.#cursor = ::std::option::Option::Some(cursor);
+                        self
+                    }
+                    fn fetch(self) -> crate::CallFuture<::std::vec::Vec<#item>> {
+                        ::std::future::IntoFuture::into_future(self)
+                    }
+                }
+            }
+        }
+        None => quote!(),
+    };
+
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until it is sent or awaited"]
+        pub struct #request {
+            call: crate::call::Call,
+            params: #params_ty,
+        }
+
+        /// The parameters set so far.
+        #[derive(Clone, Debug, Default)]
+        pub(crate) struct #params_ty {
+            #(#fields)*
+        }
+
+        impl #request {
+            #(#setters)*
+
+            /// Uses `policy` for this request instead of the client's (for every page, when the
+            /// request walks a list).
+            pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+                self.call.set_retry_policy(policy);
+                self
+            }
+
+            /// Sends the request; the same as `.await`ing it.
+            pub fn send(self) -> crate::CallFuture<#data> {
                 ::std::future::IntoFuture::into_future(self)
             }
+
+            #conditional
         }
 
-        impl<'a> builder::#builder<'a> {
-            /// Every item of the list across pages, as a stream. Parameters set on this builder
-            /// apply to every page; a cursor set on it is where the walk starts.
-            pub fn items(self) -> crate::Items<'a, #item> {
-                crate::Items::new(self)
-            }
-
-            /// The pages of the list, as a stream. Parameters set on this builder apply to every
-            /// page; a cursor set on it is where the walk starts.
-            pub fn pages(self) -> crate::Pages<'a, #item> {
-                crate::Pages::new(self)
+        impl ::std::future::IntoFuture for #request {
+            type Output = ::std::result::Result<crate::Response<#data>, crate::Error>;
+            type IntoFuture = crate::CallFuture<#data>;
+            fn into_future(self) -> Self::IntoFuture {
+                #run
             }
         }
+
+        impl crate::call::Operation for #request {
+            const ID: &'static str = #id;
+            type Answer = #answer;
+            type Params = #params_ty;
+            fn into_parts(self) -> (crate::call::Call, Self::Params) {
+                (self.call, self.params)
+            }
+            fn send_raw(
+                client: &crate::generated::Client,
+                params: Self::Params,
+            ) -> impl ::std::future::Future<Output = crate::call::Raw<Self::Answer>> + ::std::marker::Send + '_ {
+                let #params_ty { #(#names),* } = params;
+                #raw_binding
+                #(#builder_calls)*
+                raw.send()
+            }
+        }
+
+        #list
     })
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
 }

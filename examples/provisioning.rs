@@ -23,9 +23,8 @@ async fn main() -> Result<(), Error> {
     let client = Client::from_env()?;
 
     let domain = client
-        .create_domain()
+        .create_domain(CreateDomainBody::new(name.as_str()).mode(DomainMode::SendReceive))
         .idempotency_key(format!("provision-domain-{name}").as_str())
-        .body(CreateDomainBody::new(name.as_str()).mode(DomainMode::SendReceive))
         .await?;
     println!(
         "domain {} ({}) created; publish these records:",
@@ -48,7 +47,7 @@ async fn main() -> Result<(), Error> {
     // Verification succeeds once DNS has propagated; check every 30 s for up to 10 minutes.
     let mut verified = false;
     for _ in 0..20 {
-        let check = client.verify_domain().public_id(domain.id.as_str()).await?;
+        let check = client.verify_domain(domain.id.as_str()).await?;
         if check.status == DomainVerificationStatus::Verified {
             verified = true;
             break;
@@ -65,20 +64,18 @@ async fn main() -> Result<(), Error> {
     }
 
     let mailbox = client
-        .create_mailbox()
-        .idempotency_key(format!("provision-mailbox-{name}").as_str())
-        .body(CreateMailboxBody::new(
+        .create_mailbox(CreateMailboxBody::new(
             format!("support@{name}").parse().map_err(invalid)?,
         ))
+        .idempotency_key(format!("provision-mailbox-{name}").as_str())
         .await?;
     println!("mailbox {} created", mailbox.mailbox.email);
 
     let key = client
-        .create_mailbox_key()
-        .public_id(mailbox.mailbox.id.as_str())
-        .body(CreateMailboxKeyBody::new(
-            "Provisioning example".parse().map_err(invalid)?,
-        ))
+        .create_mailbox_key(
+            mailbox.mailbox.id.as_str(),
+            CreateMailboxKeyBody::new("Provisioning example".parse().map_err(invalid)?),
+        )
         .await?;
     if let Some(credential) = &key.credential {
         println!(
@@ -88,8 +85,7 @@ async fn main() -> Result<(), Error> {
     }
 
     let webhook = client
-        .create_webhook()
-        .body(WebhookCreateBody::new(
+        .create_webhook(WebhookCreateBody::new(
             format!("https://hooks.{name}/sendmux"),
             [
                 WebhookEventType::MessageReceived,
@@ -104,7 +100,6 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
-/// A value the API would refuse, caught before sending it.
 fn invalid(error: impl std::fmt::Display) -> Error {
     Error::InvalidRequest(error.to_string())
 }

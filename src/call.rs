@@ -1,33 +1,168 @@
-//! Runs a generated request and turns its outcome into `Result<Response<T>, Error>`. Every
-//! operation goes through here; generated `IntoFuture` impls pick the function matching the kind
-//! of body the operation answers with.
+//! Runs a request and turns its outcome into `Result<Response<T>, Error>`. Every operation goes
+//! through here: the generated request types (`crate::requests`) store their parameters in a
+//! [`Call`] and a params struct, and their `IntoFuture` impls pick the function matching the kind
+//! of body the operation answers with, which builds progenitor's request from the parameters.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
+use crate::generated;
 use crate::response::{header, Conditional, NotModified, RateLimit, Response, X_REQUEST_ID};
 use crate::retry::RetryPolicy;
 use crate::server_text::Credential;
 use crate::types::ErrorEnvelope;
 
-/// The future of a request: `.await` a request builder to get one.
-pub type CallFuture<'a, T> = Pin<Box<dyn Future<Output = Result<Response<T>, Error>> + Send + 'a>>;
+/// The future of a request, returned by its `send` and `IntoFuture`. It owns everything it
+/// needs, a handle to the client included: spawn it, store it or return it.
+pub type CallFuture<T> = Pin<Box<dyn Future<Output = Result<Response<T>, Error>> + Send + 'static>>;
 
-/// The future of a conditional fetch (`if_changed`).
-pub type ConditionalFuture<'a, T> =
-    Pin<Box<dyn Future<Output = Result<Conditional<T>, Error>> + Send + 'a>>;
+/// The future of a conditional fetch (`if_changed`), as self-contained as [`CallFuture`].
+pub type ConditionalFuture<T> =
+    Pin<Box<dyn Future<Output = Result<Conditional<T>, Error>> + Send + 'static>>;
 
-type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
+/// What progenitor's request builders return.
+pub(crate) type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
+
+/// What every request holds besides its parameters: the client it goes through, its own
+/// options, and the first parameter value found invalid, reported when it is sent.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    client: Client,
+    retry: Option<RetryPolicy>,
+    /// Boxed: a bad value is rare and every request carries this field.
+    invalid: Option<Box<(&'static str, String)>>,
+}
+
+impl Call {
+    pub(crate) fn new(client: &Client) -> Self {
+        Self {
+            client: client.clone(),
+            retry: None,
+            invalid: None,
+        }
+    }
+
+    pub(crate) fn set_retry_policy(&mut self, policy: RetryPolicy) {
+        self.retry = Some(policy);
+    }
+
+    /// Records the outcome of setting parameter `name`: a value set again replaces the
+    /// complaint about the earlier one.
+    fn record(&mut self, name: &'static str, complaint: Option<String>) {
+        match complaint {
+            Some(message) => {
+                if self.invalid.as_ref().is_none_or(|old| old.0 == name) {
+                    self.invalid = Some(Box::new((name, message)));
+                }
+            }
+            None => {
+                if self.invalid.as_ref().is_some_and(|old| old.0 == name) {
+                    self.invalid = None;
+                }
+            }
+        }
+    }
+
+    /// `value` converted for parameter `name`; `None`, and the reason kept for when the
+    /// request is sent, when it does not convert.
+    pub(crate) fn converted<T, V>(&mut self, name: &'static str, value: V) -> Option<T>
+    where
+        V: TryInto<T>,
+        V::Error: std::fmt::Display,
+    {
+        match value.try_into() {
+            Ok(value) => {
+                self.record(name, None);
+                Some(value)
+            }
+            Err(error) => {
+                self.record(name, Some(format!("{name} is invalid: {error}")));
+                None
+            }
+        }
+    }
+
+    /// `value` for number parameter `name`, checked against the schema's bounds. `None` means
+    /// the value did not fit the parameter's type at all.
+    pub(crate) fn checked_number<N>(
+        &mut self,
+        name: &'static str,
+        value: Option<N>,
+        min: Option<N>,
+        max: Option<N>,
+    ) -> Option<N>
+    where
+        N: PartialOrd + std::fmt::Display + Copy,
+    {
+        let complaint = match (value, min, max) {
+            (Some(v), Some(min), _) if v < min => {
+                Some(format!("{name} must be at least {min}, not {v}"))
+            }
+            (Some(v), _, Some(max)) if v > max => {
+                Some(format!("{name} must be at most {max}, not {v}"))
+            }
+            (Some(_), _, _) => None,
+            (None, Some(min), Some(max)) => Some(format!("{name} must be from {min} to {max}")),
+            (None, Some(min), None) => Some(format!("{name} must be at least {min}")),
+            (None, None, Some(max)) => Some(format!("{name} must be at most {max}")),
+            (None, None, None) => Some(format!("{name} is out of range")),
+        };
+        let valid = complaint.is_none();
+        self.record(name, complaint);
+        value.filter(|_| valid)
+    }
+
+    /// The error to end the request with, when a parameter was invalid.
+    fn invalid(&mut self) -> Option<Error> {
+        self.invalid
+            .take()
+            .map(|invalid| Error::InvalidRequest(invalid.1))
+    }
+}
+
+/// One operation's request type, as the generated code implements it for each.
+pub(crate) trait Operation: Send + Sized + 'static {
+    /// The operation id, as in `OPERATIONS`.
+    const ID: &'static str;
+    /// The success body progenitor decodes.
+    type Answer: Send;
+    /// The parameters, apart from the client and options.
+    type Params: Send + 'static;
+    fn into_parts(self) -> (Call, Self::Params);
+    /// Builds progenitor's request from the parameters and sends it.
+    fn send_raw(
+        client: &generated::Client,
+        params: Self::Params,
+    ) -> impl Future<Output = Raw<Self::Answer>> + Send + '_;
+}
+
+/// Sends `operation`, returning progenitor's outcome and what the hooks learnt; an invalid
+/// parameter ends it before anything is sent. Not an `async fn`, for the reason given at
+/// `traced`.
+fn run<O: Operation>(
+    operation: O,
+) -> impl Future<Output = Result<(Raw<O::Answer>, CallState), Error>> + Send {
+    let (mut call, params) = operation.into_parts();
+    let invalid = call.invalid();
+    let Call { client, retry, .. } = call;
+    async move {
+        if let Some(error) = invalid {
+            return Err(error);
+        }
+        Ok(traced(O::ID, retry, O::send_raw(client.raw(), params)).await)
+    }
+}
 
 tokio::task_local! {
     /// What the hooks learn during one call, for the call to read when it ends. Boxed because
@@ -37,6 +172,8 @@ tokio::task_local! {
 
 #[derive(Default)]
 struct CallState {
+    /// The retry policy set on the request, if any, for the retry loop to read.
+    retry: Option<RetryPolicy>,
     status: Option<u16>,
     /// The headers of the answer handed to the generated code, which would otherwise copy
     /// them into its own value; every reader takes them from here. Empty until an answer.
@@ -108,65 +245,11 @@ pub(crate) fn record_attempt(attempt: u32) {
     tracing::Span::current().record("attempt", attempt);
 }
 
-tokio::task_local! {
-    /// Options set on one request, overriding the client's.
-    static OPTIONS: RequestOptions;
-}
-
-#[derive(Clone, Debug, Default)]
-struct RequestOptions {
-    retry: Option<RetryPolicy>,
-}
-
 /// The retry policy set on the request being sent, if any.
 pub(crate) fn retry_policy() -> Option<RetryPolicy> {
-    OPTIONS
-        .try_with(|options| options.retry.clone())
+    CALL.try_with(|state| state.borrow().retry.clone())
         .ok()
         .flatten()
-}
-
-/// A request with options of its own; `.await` it like the request itself.
-#[must_use = "a request does nothing until awaited"]
-pub struct WithOptions<B> {
-    request: B,
-    options: RequestOptions,
-}
-
-impl<B> WithOptions<B> {
-    pub(crate) fn new(request: B) -> Self {
-        Self {
-            request,
-            options: RequestOptions::default(),
-        }
-    }
-
-    /// Uses `policy` for this request instead of the client's.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.options.retry = Some(policy);
-        self
-    }
-
-    /// Runs the future `send` makes of the request under this request's options.
-    pub(crate) fn run<'a, T: 'a>(
-        self,
-        send: impl FnOnce(B) -> ConditionalFuture<'a, T>,
-    ) -> ConditionalFuture<'a, T> {
-        Box::pin(OPTIONS.scope(self.options, send(self.request)))
-    }
-}
-
-impl<'a, B, T> std::future::IntoFuture for WithOptions<B>
-where
-    B: std::future::IntoFuture<IntoFuture = CallFuture<'a, T>, Output = Result<Response<T>, Error>>,
-    T: 'a,
-{
-    type Output = Result<Response<T>, Error>;
-    type IntoFuture = CallFuture<'a, T>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(OPTIONS.scope(self.options, self.request.into_future()))
-    }
 }
 
 /// Takes the headers of the answer about to be handed to the generated code, when a call is
@@ -208,31 +291,27 @@ pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
 }
 
 /// An operation answering with a JSON envelope.
-pub(crate) fn json<'a, E>(
-    operation: &'static str,
-    send: impl Future<Output = Raw<E>> + Send + 'a,
-) -> CallFuture<'a, E::Data>
+pub(crate) fn json<O>(operation: O) -> CallFuture<<O::Answer as Envelope>::Data>
 where
-    E: Envelope + Send + 'a,
+    O: Operation,
+    O::Answer: Envelope,
 {
     Box::pin(async move {
-        let (raw, state) = traced(operation, send).await;
+        let (raw, state) = run(operation).await?;
         match raw {
             Ok(value) => Ok(unwrap(value, state)),
-            Err(error) => Err(Box::pin(map_error(error, state, locate::<E>)).await),
+            Err(error) => Err(Box::pin(map_error(error, state, locate::<O::Answer>)).await),
         }
     })
 }
 
 /// An operation answering with a JSON envelope, sent with `If-None-Match`.
-pub(crate) fn conditional<'a, E>(
-    operation: &'static str,
-    send: impl Future<Output = Raw<E>> + Send + 'a,
-) -> ConditionalFuture<'a, E::Data>
+pub(crate) fn conditional<O>(operation: O) -> ConditionalFuture<<O::Answer as Envelope>::Data>
 where
-    E: Envelope + Send + 'a,
+    O: Operation,
+    O::Answer: Envelope,
 {
-    let call = json(operation, send);
+    let call = json(operation);
     Box::pin(async move {
         match call.await {
             Ok(response) => Ok(Conditional::Modified(response)),
@@ -243,12 +322,9 @@ where
 }
 
 /// An operation answering with a body that is not JSON, returned as text.
-pub(crate) fn text<'a>(
-    operation: &'static str,
-    send: impl Future<Output = Raw<ByteStream>> + Send + 'a,
-) -> CallFuture<'a, String> {
+pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
     Box::pin(async move {
-        let (raw, mut state) = traced(operation, send).await;
+        let (raw, mut state) = run(operation).await?;
         let value = match raw {
             Ok(value) => value,
             Err(error) => return Err(Box::pin(map_error(error, state, nowhere)).await),
@@ -274,12 +350,9 @@ pub(crate) fn text<'a>(
 
 /// An operation answering with no body.
 #[allow(dead_code)] // No operation of the current spec answers without a body.
-pub(crate) fn empty<'a>(
-    operation: &'static str,
-    send: impl Future<Output = Raw<()>> + Send + 'a,
-) -> CallFuture<'a, ()> {
+pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
     Box::pin(async move {
-        let (raw, mut state) = traced(operation, send).await;
+        let (raw, mut state) = run(operation).await?;
         match raw {
             Ok(value) => {
                 let headers = state.take_headers();
@@ -292,10 +365,14 @@ pub(crate) fn empty<'a>(
 }
 
 /// Runs the request inside its tracing span and call state, returning both outcomes.
-async fn traced<T>(
+///
+/// Not an `async fn`: its arguments would be kept in the future beside the block that takes
+/// them over, and the request's future is the largest of them.
+fn traced<T>(
     operation: &'static str,
+    retry: Option<RetryPolicy>,
     send: impl Future<Output = Raw<T>>,
-) -> (Raw<T>, CallState) {
+) -> impl Future<Output = (Raw<T>, CallState)> {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
     let span = tracing::info_span!(
@@ -307,11 +384,13 @@ async fn traced<T>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    let run = async {
-        let raw = send.await;
-        (raw, CALL.with(|state| state.take()))
-    };
-    CALL.scope(Box::default(), run).instrument(span).await
+    // A combinator rather than an `async` block, which would keep a second copy of `send`.
+    let run = send.map(|raw| (raw, CALL.with(|state| state.take())));
+    let state = Box::new(RefCell::new(CallState {
+        retry,
+        ..CallState::default()
+    }));
+    CALL.scope(state, run).instrument(span)
 }
 
 fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E::Data> {

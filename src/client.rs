@@ -31,9 +31,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A client of the Sendmux Management API.
 ///
-/// Cheap to clone: clones share the connection pool, the credentials and the rate-limit state.
-/// Every operation of the API is a method returning a request builder; `.await` the builder to
-/// send it.
+/// Cheap to clone (one reference count): clones share the connection pool, the credentials and
+/// the rate-limit state. Every operation of the API is a method taking the operation's required
+/// parameters and returning its request (see [`requests`](crate::requests), grouped by resource):
+/// set optional parameters on it, then `.await` it. Requests own a clone of the client, so they
+/// can be spawned, stored and returned.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), sendmux_management::Error> {
@@ -55,7 +57,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// build one client per runtime; programs with a single runtime need neither.
 #[derive(Clone)]
 pub struct Client {
-    raw: generated::Client,
+    /// Shared so that a clone, which every request makes, costs one reference count.
+    raw: Arc<generated::Client>,
 }
 
 impl Client {
@@ -268,7 +271,7 @@ impl ClientBuilder {
         }));
         let base = base_url.as_str().trim_end_matches('/');
         Ok(Client {
-            raw: generated::Client::new_with_client(base, http, shared),
+            raw: Arc::new(generated::Client::new_with_client(base, http, shared)),
         })
     }
 }

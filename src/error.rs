@@ -100,13 +100,13 @@ impl Error {
     ///     "https://hooks.example.com/sendmux",
     ///     [types::WebhookEventType::MessageDelivered],
     /// );
-    /// let created = match client.create_webhook().body(body.clone()).await {
+    /// let created = match client.create_webhook(body.clone()).await {
     ///     Ok(created) => created,
     ///     Err(error) => match error.idempotency_key() {
     ///         // Later, or after a restart if the key was stored: at most one webhook results.
     ///         Some(key) if error.is_retryable() => {
     ///             let key = key.to_owned();
-    ///             client.create_webhook().idempotency_key(key).body(body).await?
+    ///             client.create_webhook(body).idempotency_key(key).await?
     ///         }
     ///         _ => return Err(error),
     ///     },

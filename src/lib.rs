@@ -1,17 +1,18 @@
 //! Typed client for the Sendmux Management API.
 //!
 //! Every operation of the API is a method of [`Client`], generated at build time from the
-//! OpenAPI document shipped with the crate (`openapi.yaml`). Each method returns a request
-//! builder: set its parameters, then `.await` it for a [`Response`] holding the unwrapped `data`
-//! of the envelope, or an [`Error`].
+//! OpenAPI document shipped with the crate (`openapi.yaml`). Each method takes the operation's
+//! required parameters (`client.get_mailbox("mbx_1")`) and returns its request, a type of the
+//! [`requests`] module: set optional parameters and options on it in any order, then `.await`
+//! it for a [`Response`] holding the unwrapped `data` of the envelope, or an [`Error`]. Requests
+//! own a handle to the client: they, their futures and their streams are `Send + 'static`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), sendmux_management::Error> {
 //! use sendmux_management::Client;
 //!
 //! let client = Client::from_env()?; // SENDMUX_API_KEY, optional SENDMUX_BASE_URL
-//! let page_size = std::num::NonZeroU64::new(10).unwrap();
-//! let domains = client.list_domains().limit(page_size).await?;
+//! let domains = client.list_domains().limit(10).await?;
 //! for domain in domains.iter() {
 //!     println!("{} is {}", domain.domain, domain.verification_status);
 //! }
@@ -39,11 +40,11 @@
 //! Fields holding a secret, such as the secret of a new mailbox credential, a webhook's signing
 //! secret or an SMTP password in a request body, are [`Secret`]s: `Debug` and `Display` show
 //! `<redacted>`, [`Secret::expose_secret`] returns the value, and on the wire they are plain
-//! strings. Build one from a `&str` or a `String`, as request builders do.
+//! strings. Build one from a `&str` or a `String`, as requests do.
 //!
 //! ```no_run
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
-//! let webhook = client.rotate_webhook_secret().public_id("whk_123").await?;
+//! let webhook = client.rotate_webhook_secret("whk_123").await?;
 //! println!("{webhook:?}"); // secret: Secret(<redacted>)
 //! let signing_secret: &str = webhook.secret.expose_secret();
 //! # let _ = signing_secret;
@@ -70,7 +71,7 @@
 //! # async fn run(client: sendmux_management::Client) -> Result<(), sendmux_management::Error> {
 //! use sendmux_management::ErrorCode;
 //!
-//! match client.get_mailbox().public_id("mbx_123").await {
+//! match client.get_mailbox("mbx_123").await {
 //!     Ok(mailbox) => println!("{} is {}", mailbox.email, mailbox.status),
 //!     Err(error) if error.code() == Some(&ErrorCode::NotFound) => println!("gone"),
 //!     Err(error) => eprintln!("{error} (retryable: {})", error.is_retryable()),
@@ -95,12 +96,12 @@
 //!
 //! let body = types::CreateMailboxBody::new("support@mail.example.com".parse()?)
 //!     .display_name("Support".parse()?);
-//! let created = client.create_mailbox().body(body).await?;
+//! let created = client.create_mailbox(body).await?;
 //!
 //! let body = types::WebhookUpdateBody::new()
 //!     .name(Clearable::Clear)
 //!     .enabled(true);
-//! client.update_webhook().public_id("whk_123").body(body).await?;
+//! client.update_webhook("whk_123", body).await?;
 //! # let _ = created;
 //! # Ok(())
 //! # }
@@ -126,12 +127,12 @@
 //!
 //! # Pagination
 //!
-//! The builder of every cursor-paginated list has `items()` and `pages()`, streams that follow
-//! the cursors, keep the filters and page size set on the builder, and request the next page
+//! The request of every cursor-paginated list has `items()` and `pages()`, streams that follow
+//! the cursors, keep the filters, page size and retry policy set on the request, and request the next page
 //! while the current one is consumed (never more than one page ahead; `prefetch(false)` turns
 //! this off). On a current-thread runtime, when the consumer is already waiting, the next
 //! request leaves as soon as the current page's body is in, while that page is being decoded. A cursor set on the
-//! builder resumes a walk; `max_items` caps it. A server that repeats a cursor, or promises more
+//! request resumes a walk; `max_items` caps it. A server that repeats a cursor, or promises more
 //! without a cursor, ends the stream with an error rather than a loop.
 //!
 //! ```no_run
@@ -163,9 +164,9 @@
 //! # Conditional requests
 //!
 //! Single-resource fetches have `if_changed(etag)`, resolving to [`Conditional::NotModified`]
-//! when the server answers 304 (after `.retry_policy(…)` too, to fetch with a policy of its
-//! own). Writes documenting `If-Match` take `.if_match(etag)`; a stale
-//! one fails with a 409 for which [`ApiError::is_conflict`] is true.
+//! when the server answers 304; the other settings of the request (its retry policy among
+//! them) apply. Writes documenting `If-Match` take `.if_match(etag)`; a stale one fails with a
+//! 409 for which [`ApiError::is_conflict`] is true.
 //!
 //! # Rate limits
 //!
@@ -222,6 +223,7 @@ mod operation;
 mod pacer;
 mod pagination;
 mod path_segment;
+pub mod requests;
 mod response;
 mod retry;
 mod secret;
@@ -235,7 +237,7 @@ pub mod webhooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-pub use call::{CallFuture, ConditionalFuture, WithOptions};
+pub use call::{CallFuture, ConditionalFuture};
 pub use clearable::Clearable;
 pub use client::{
     install_crypto_provider, Client, ClientBuilder, TokenProvider, DEFAULT_BASE_URL,
@@ -245,7 +247,7 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, RedirectError, TransportError,
     TransportErrorKind,
 };
-pub use generated::{builder, types};
+pub use generated::types;
 pub use pacer::RateBudget;
 pub use pagination::{Items, Pages};
 pub use response::{Conditional, NotModified, Pagination, RateLimit, Response};

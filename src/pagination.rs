@@ -21,24 +21,22 @@ use crate::error::{DecodeError, Error};
 use crate::lookahead::Tap;
 use crate::response::Response;
 
-/// A request builder of a cursor-paginated list. Implemented by generated code for every list
+/// The request of a cursor-paginated list. Implemented by generated code for every list
 /// operation whose envelope carries `pagination` and which takes a `cursor`.
-pub(crate) trait CursorList: Clone + Send + Sized {
+pub(crate) trait CursorList: Clone + Send + Sized + 'static {
     type Item: Send;
     /// The same request, for the page at `cursor`.
     fn with_cursor(self, cursor: String) -> Self;
     /// Sends the request.
-    fn fetch<'f>(self) -> CallFuture<'f, Vec<Self::Item>>
-    where
-        Self: 'f;
+    fn fetch(self) -> CallFuture<Vec<Self::Item>>;
 }
 
-type Fetch<'a, T> = Box<dyn FnMut(Option<String>) -> CallFuture<'a, Vec<T>> + Send + 'a>;
+type Fetch<T> = Box<dyn FnMut(Option<String>) -> CallFuture<Vec<T>> + Send>;
 type PageResult<T> = Result<Response<Vec<T>>, Error>;
 
 /// What to request next.
 enum Next {
-    /// The first page: the builder's own cursor, if it has one.
+    /// The first page: the request's own cursor, if it has one.
     First,
     Cursor(String),
     /// A page is in flight or ready; what follows is known once it is read.
@@ -49,18 +47,18 @@ enum Next {
 
 /// A page request in flight, with the tap through which it may tell its successor's cursor
 /// before it is decoded.
-struct Fetching<'a, T> {
-    page: MaybeDone<CallFuture<'a, Vec<T>>>,
+struct Fetching<T> {
+    page: MaybeDone<CallFuture<Vec<T>>>,
     tap: Tap,
 }
 
 /// The walk shared by [`Pages`] and [`Items`].
-struct Walk<'a, T> {
-    fetch: Fetch<'a, T>,
-    in_flight: Option<Fetching<'a, T>>,
+struct Walk<T> {
+    fetch: Fetch<T>,
+    in_flight: Option<Fetching<T>>,
     /// The page after the one in flight, requested with the cursor read from the raw body;
     /// kept only if the decoded page confirms that cursor.
-    ahead: Option<(String, Fetching<'a, T>)>,
+    ahead: Option<(String, Fetching<T>)>,
     /// A page that arrived ahead of being asked for.
     ready: Option<PageResult<T>>,
     next: Next,
@@ -74,12 +72,12 @@ struct Walk<'a, T> {
     waiting: bool,
 }
 
-impl<'a, T: Send + 'a> Walk<'a, T> {
-    fn new<B: CursorList<Item = T> + 'a>(builder: B) -> Self {
+impl<T: Send + 'static> Walk<T> {
+    fn new<B: CursorList<Item = T>>(request: B) -> Self {
         Self {
             fetch: Box::new(move |cursor| match cursor {
-                Some(cursor) => builder.clone().with_cursor(cursor).fetch(),
-                None => builder.clone().fetch(),
+                Some(cursor) => request.clone().with_cursor(cursor).fetch(),
+                None => request.clone().fetch(),
             }),
             in_flight: None,
             ahead: None,
@@ -94,9 +92,9 @@ impl<'a, T: Send + 'a> Walk<'a, T> {
 
     /// Sends the request for the page at `cursor`, polling it once so that it leaves now rather
     /// than when the caller next asks.
-    fn launch(&mut self, cursor: Option<String>, cx: &mut Context<'_>) -> Fetching<'a, T> {
+    fn launch(&mut self, cursor: Option<String>, cx: &mut Context<'_>) -> Fetching<T> {
         let tap = Tap::default();
-        let page: CallFuture<'a, Vec<T>> = Box::pin(tap.listen((self.fetch)(cursor)));
+        let page: CallFuture<Vec<T>> = Box::pin(tap.listen((self.fetch)(cursor)));
         let mut fetching = Fetching {
             page: MaybeDone::Future(page),
             tap,
@@ -219,14 +217,14 @@ fn walk_error<T>(page: &Response<Vec<T>>, reason: &str) -> Error {
 /// The pages of a list, each with its metadata; `next_cursor` of the last page seen is where to
 /// resume later. Built by the `pages()` method of a list request.
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages<'a, T> {
-    walk: Walk<'a, T>,
+pub struct Pages<T> {
+    walk: Walk<T>,
 }
 
-impl<'a, T: Send + 'a> Pages<'a, T> {
-    pub(crate) fn new<B: CursorList<Item = T> + 'a>(builder: B) -> Self {
+impl<T: Send + 'static> Pages<T> {
+    pub(crate) fn new<B: CursorList<Item = T>>(request: B) -> Self {
         Self {
-            walk: Walk::new(builder),
+            walk: Walk::new(request),
         }
     }
 
@@ -238,10 +236,10 @@ impl<'a, T: Send + 'a> Pages<'a, T> {
 }
 
 // Nothing is pinned in place: the request in flight is boxed, items are moved out by value.
-impl<T> Unpin for Pages<'_, T> {}
-impl<T> Unpin for Items<'_, T> {}
+impl<T> Unpin for Pages<T> {}
+impl<T> Unpin for Items<T> {}
 
-impl<'a, T: Send + 'a> Stream for Pages<'a, T> {
+impl<T: Send + 'static> Stream for Pages<T> {
     type Item = PageResult<T>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -261,18 +259,18 @@ impl<'a, T: Send + 'a> Stream for Pages<'a, T> {
 ///
 /// An error ends the stream after it is yielded.
 #[must_use = "streams do nothing unless polled"]
-pub struct Items<'a, T> {
-    walk: Walk<'a, T>,
+pub struct Items<T> {
+    walk: Walk<T>,
     buffer: VecDeque<T>,
     remaining: Option<u64>,
 }
 
-impl<'a, T: Send + 'a> Items<'a, T> {
-    pub(crate) fn new<B: CursorList<Item = T> + 'a>(builder: B) -> Self {
-        Self::over(Walk::new(builder))
+impl<T: Send + 'static> Items<T> {
+    pub(crate) fn new<B: CursorList<Item = T>>(request: B) -> Self {
+        Self::over(Walk::new(request))
     }
 
-    fn over(walk: Walk<'a, T>) -> Self {
+    fn over(walk: Walk<T>) -> Self {
         Self {
             walk,
             buffer: VecDeque::new(),
@@ -293,7 +291,7 @@ impl<'a, T: Send + 'a> Items<'a, T> {
     }
 }
 
-impl<'a, T: Send + 'a> Stream for Items<'a, T> {
+impl<T: Send + 'static> Stream for Items<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -359,7 +357,7 @@ mod tests {
     /// A walk over `pages`, keyed by the cursor that asks for them ("first" for none). Each
     /// request waits once for the network, then behaves like the transport: offers the raw
     /// body's cursor and yields, then returns the decoded page.
-    fn walk(pages: Vec<(&'static str, FakePage)>, log: &Log) -> Walk<'static, u32> {
+    fn walk(pages: Vec<(&'static str, FakePage)>, log: &Log) -> Walk<u32> {
         let pages = Arc::new(pages);
         let log = log.clone();
         let mut walk = Walk::new(Unused);
@@ -402,7 +400,7 @@ mod tests {
         fn with_cursor(self, _: String) -> Self {
             self
         }
-        fn fetch<'f>(self) -> CallFuture<'f, Vec<u32>> {
+        fn fetch(self) -> CallFuture<Vec<u32>> {
             unreachable!("the tests replace the fetch function")
         }
     }

@@ -17,7 +17,7 @@
 //!     when.limit(std::num::NonZeroU64::new(10).unwrap());
 //!     then.ok(&sendmux_management::types::WebhookSubscriptionPage::of(vec![]));
 //! });
-//! let page = api.client().list_webhooks().limit(std::num::NonZeroU64::new(10).unwrap()).await.unwrap();
+//! let page = api.client().list_webhooks().limit(10).await.unwrap();
 //! assert!(page.data.is_empty());
 //! mock.assert();
 //! # }

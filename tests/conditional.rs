@@ -22,8 +22,7 @@ async fn an_unchanged_resource_is_a_value_not_an_error() {
         })
         .await;
     let outcome = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .if_changed(ETAG)
         .await
         .expect("not an error");
@@ -56,8 +55,7 @@ async fn a_conditional_fetch_follows_its_own_retry_policy() {
         .max_attempts(3)
         .base_delay(std::time::Duration::from_millis(1));
     let outcome = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .retry_policy(policy)
         .if_changed(ETAG)
         .await;
@@ -82,8 +80,7 @@ async fn a_changed_resource_comes_back_with_its_new_etag() {
         })
         .await;
     let outcome = client(&server)
-        .get_mailbox()
-        .public_id("mbx_1")
+        .get_mailbox("mbx_1")
         .if_changed(ETAG)
         .await
         .expect("fetched");
@@ -102,8 +99,7 @@ async fn a_304_without_if_changed_is_reported_as_not_modified() {
         })
         .await;
     let error = client(&server)
-        .get_webhook()
-        .public_id("whk_1")
+        .get_webhook("whk_1")
         .if_none_match(ETAG)
         .await
         .expect_err("304 on a plain fetch");
@@ -129,10 +125,8 @@ async fn a_stale_if_match_is_a_typed_conflict() {
         })
         .await;
     let error = client(&server)
-        .update_webhook()
-        .public_id("whk_1")
+        .update_webhook("whk_1", types::WebhookUpdateBody::new().enabled(false))
         .if_match(ETAG)
-        .body(types::WebhookUpdateBody::new().enabled(false))
         .await
         .expect_err("conflict");
     mock.assert_async().await;
@@ -161,8 +155,7 @@ async fn responses_expose_request_id_rate_limit_etag_and_location() {
     let clone = client.clone();
     assert_eq!(clone.rate_limit(), None);
     let created = client
-        .create_webhook()
-        .body(types::WebhookCreateBody::new(
+        .create_webhook(types::WebhookCreateBody::new(
             "https://hooks.example.com/in",
             [types::WebhookEventType::SendmuxTest],
         ))

@@ -26,8 +26,7 @@ async fn unknown_fields_are_ignored_at_every_level() {
         .await;
 
     let domain = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .await
         .expect("decodes despite unknown fields");
     assert_eq!(domain.data.id, body["data"]["id"]);
@@ -51,8 +50,7 @@ async fn unknown_enum_values_decode_and_are_kept() {
         .await;
 
     let domain = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .await
         .expect("decodes despite unknown enum values")
         .into_data();

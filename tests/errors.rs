@@ -115,9 +115,8 @@ async fn a_validation_error_keeps_every_field_issue() {
         })
         .await;
     let error = client(&server)
-        .update_mailbox()
-        .public_id("mbx_1")
-        .body(
+        .update_mailbox(
+            "mbx_1",
             types::UpdateMailboxBody::new().quota_bytes(std::num::NonZeroU64::new(12345).unwrap()),
         )
         .await
@@ -162,10 +161,53 @@ async fn retry_after_as_an_http_date_is_understood() {
 }
 
 #[tokio::test]
-async fn a_missing_required_parameter_is_refused_before_sending() {
+async fn a_bad_parameter_value_is_refused_before_sending_and_named() {
+    // A forgotten required parameter does not compile (see the `requests` module); a value
+    // outside its schema is refused when the request is sent.
     let server = MockServer::start_async().await;
     let mock = common::any_request(&server).await;
-    let error = client(&server).get_domain().await.expect_err("no id");
-    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
-    mock.assert_calls_async(0).await;
+    let error = client(&server)
+        .list_domains()
+        .limit(0)
+        .await
+        .expect_err("out of bounds");
+    assert!(
+        matches!(&error, Error::InvalidRequest(m) if m == "limit must be at least 1, not 0"),
+        "{error:?}"
+    );
+    let error = client(&server)
+        .list_domains()
+        .limit(101_u32)
+        .await
+        .expect_err("out of bounds");
+    assert!(
+        matches!(&error, Error::InvalidRequest(m) if m == "limit must be at most 100, not 101"),
+        "{error:?}"
+    );
+    let error = client(&server)
+        .list_domains()
+        .limit(-3)
+        .await
+        .expect_err("negative");
+    assert!(
+        matches!(&error, Error::InvalidRequest(m) if m == "limit must be from 1 to 100"),
+        "{error:?}"
+    );
+    let body = sendmux_management::types::CreateDomainBody::new("example.com");
+    let error = client(&server)
+        .create_domain(body)
+        .idempotency_key("")
+        .await
+        .expect_err("empty key");
+    assert!(
+        matches!(&error, Error::InvalidRequest(m) if m.starts_with("idempotency_key is invalid")),
+        "{error:?}"
+    );
+    // A later valid value replaces a bad one.
+    let fixed = client(&server).list_domains().limit(0).limit(5);
+    let other = client(&server).list_domains().limit(5).limit(500);
+    let (fixed, other) = (fixed.await, other.await);
+    assert!(!matches!(fixed, Err(Error::InvalidRequest(_))), "{fixed:?}");
+    assert!(matches!(other, Err(Error::InvalidRequest(_))), "{other:?}");
+    mock.assert_calls_async(1).await;
 }

@@ -211,8 +211,7 @@ async fn a_thousand_creates_through_faults_make_a_thousand_resources() {
             let client = client.clone();
             async move {
                 client
-                    .create_webhook()
-                    .body(webhook(n))
+                    .create_webhook(webhook(n))
                     .await
                     .map(|created| created.data.id)
             }
@@ -243,7 +242,7 @@ async fn a_thousand_creates_through_faults_make_a_thousand_resources() {
 async fn create_until_done(client: Client, n: usize) -> (String, usize) {
     let mut key: Option<String> = None;
     for seen in 0..50 {
-        let mut request = client.create_webhook().body(webhook(n));
+        let mut request = client.create_webhook(webhook(n));
         if let Some(key) = &key {
             request = request.idempotency_key(key.clone());
         }

@@ -191,16 +191,11 @@ fn bodies() -> impl Strategy<Value = Vec<u8>> {
 /// Sends one request of the kind `which` and classifies the outcome.
 async fn exercise(client: &Client, which: usize) -> Result<(), Error> {
     match which % 4 {
-        0 => client.get_domain().public_id("mdom_1").await.map(drop),
+        0 => client.get_domain("mdom_1").await.map(drop),
         1 => client.list_email_logs().await.map(drop),
-        2 => client
-            .get_domain_zone_file()
-            .public_id("mdom_1")
-            .await
-            .map(drop),
+        2 => client.get_domain_zone_file("mdom_1").await.map(drop),
         _ => client
-            .get_webhook()
-            .public_id("whk_1")
+            .get_webhook("whk_1")
             .if_changed("W/\"x\"")
             .await
             .map(drop),

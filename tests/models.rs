@@ -161,8 +161,7 @@ async fn examples_stand_in_for_answers_in_tests() {
     });
     let domain = api
         .client()
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .await
         .expect("the example decodes");
     assert_eq!(*domain, types::Domain::example());

@@ -113,9 +113,10 @@ async fn create_domain() {
     })
     .await;
     let result = client(&server)
-        .create_domain()
+        .create_domain(
+            types::CreateDomainBody::new("notify.example.com").mode(types::DomainMode::SendOnly),
+        )
         .idempotency_key("create-domain-1")
-        .body(types::CreateDomainBody::new("notify.example.com").mode(types::DomainMode::SendOnly))
         .await;
     let created = finish(mock, result, &body, 201).await;
     assert_eq!(created.data.dns_records.dkim.len(), 3);
@@ -129,8 +130,7 @@ async fn get_domain() {
     })
     .await;
     let result = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .if_none_match(ETAG)
         .await;
     let domain = finish(mock, result, &body, 200).await;
@@ -156,12 +156,11 @@ async fn update_domain() {
     )
     .await;
     let result = client(&server)
-        .update_domain()
-        .public_id("mdom_1")
+        .update_domain(
+            "mdom_1",
+            types::UpdateDomainBody::new(types::DomainUpgradeMode::SendReceive),
+        )
         .if_match(ETAG)
-        .body(types::UpdateDomainBody::new(
-            types::DomainUpgradeMode::SendReceive,
-        ))
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -178,7 +177,7 @@ async fn delete_domain() {
         |w| w,
     )
     .await;
-    let result = client(&server).delete_domain().public_id("mdom_1").await;
+    let result = client(&server).delete_domain("mdom_1").await;
     let deleted = finish(mock, result, &body, 200).await;
     assert!(deleted.data.deleted);
 }
@@ -196,8 +195,7 @@ async fn get_domain_filters() {
     )
     .await;
     let result = client(&server)
-        .get_domain_filters()
-        .public_id("mdom_1")
+        .get_domain_filters("mdom_1")
         .if_none_match(ETAG)
         .await;
     finish(mock, result, &body, 200).await;
@@ -224,10 +222,8 @@ async fn set_domain_filters() {
     )
     .await;
     let result = client(&server)
-        .set_domain_filters()
-        .public_id("mdom_1")
+        .set_domain_filters("mdom_1", typed::<types::SetFilterStateBody>(&request))
         .if_match(ETAG)
-        .body(typed::<types::SetFilterStateBody>(&request))
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -244,7 +240,7 @@ async fn verify_domain() {
         |w| w,
     )
     .await;
-    let result = client(&server).verify_domain().public_id("mdom_1").await;
+    let result = client(&server).verify_domain("mdom_1").await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -265,8 +261,7 @@ async fn get_domain_zone_file() {
         })
         .await;
     let response = client(&server)
-        .get_domain_zone_file()
-        .public_id("mdom_1")
+        .get_domain_zone_file("mdom_1")
         .await
         .expect("zone file");
     mock.assert_async().await;
@@ -315,8 +310,7 @@ async fn get_email_log() {
     )
     .await;
     let result = client(&server)
-        .get_email_log()
-        .public_id("dlog_1")
+        .get_email_log("dlog_1")
         .if_none_match(ETAG)
         .await;
     let log = finish(mock, result, &body, 200).await;
@@ -392,7 +386,7 @@ async fn get_inbox_log() {
         |w| w,
     )
     .await;
-    let result = client(&server).get_inbox_log().public_id("ilog_1").await;
+    let result = client(&server).get_inbox_log("ilog_1").await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -430,9 +424,8 @@ async fn create_mailbox() {
     })
     .await;
     let result = client(&server)
-        .create_mailbox()
+        .create_mailbox(typed::<types::CreateMailboxBody>(&request))
         .idempotency_key("mbx-create-7")
-        .body(typed::<types::CreateMailboxBody>(&request))
         .await;
     let created = finish(mock, result, &body, 201).await;
     let credential = serde_json::to_value(&created.data.credential).unwrap();
@@ -447,8 +440,7 @@ async fn get_mailbox() {
     })
     .await;
     let result = client(&server)
-        .get_mailbox()
-        .public_id("mbx_1")
+        .get_mailbox("mbx_1")
         .if_none_match(ETAG)
         .await;
     let mailbox = finish(mock, result, &body, 200).await;
@@ -471,10 +463,8 @@ async fn update_mailbox() {
     )
     .await;
     let result = client(&server)
-        .update_mailbox()
-        .public_id("mbx_1")
+        .update_mailbox("mbx_1", typed::<types::UpdateMailboxBody>(&request))
         .if_match(ETAG)
-        .body(typed::<types::UpdateMailboxBody>(&request))
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -491,7 +481,7 @@ async fn delete_mailbox() {
         |w| w,
     )
     .await;
-    let result = client(&server).delete_mailbox().public_id("mbx_1").await;
+    let result = client(&server).delete_mailbox("mbx_1").await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -508,8 +498,7 @@ async fn get_mailbox_filters() {
     )
     .await;
     let result = client(&server)
-        .get_mailbox_filters()
-        .public_id("mbx_1")
+        .get_mailbox_filters("mbx_1")
         .if_none_match(ETAG)
         .await;
     finish(mock, result, &body, 200).await;
@@ -530,10 +519,8 @@ async fn set_mailbox_filters() {
     )
     .await;
     let result = client(&server)
-        .set_mailbox_filters()
-        .public_id("mbx_1")
+        .set_mailbox_filters("mbx_1", typed::<types::SetFilterStateBody>(&request))
         .if_match(ETAG)
-        .body(typed::<types::SetFilterStateBody>(&request))
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -554,12 +541,11 @@ async fn create_mailbox_key() {
     )
     .await;
     let result = client(&server)
-        .create_mailbox_key()
-        .public_id("mbx_1")
+        .create_mailbox_key(
+            "mbx_1",
+            types::CreateMailboxKeyBody::new("Deploy bot".parse().unwrap()),
+        )
         .idempotency_key("key-1")
-        .body(types::CreateMailboxKeyBody::new(
-            "Deploy bot".parse().unwrap(),
-        ))
         .await;
     finish(mock, result, &body, 201).await;
 }
@@ -576,11 +562,7 @@ async fn delete_mailbox_key() {
         |w| w,
     )
     .await;
-    let result = client(&server)
-        .delete_mailbox_key()
-        .public_id("mbx_1")
-        .key_id("mbk_9")
-        .await;
+    let result = client(&server).delete_mailbox_key("mbx_1", "mbk_9").await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -597,8 +579,7 @@ async fn resume_mailbox() {
     )
     .await;
     let result = client(&server)
-        .resume_mailbox()
-        .public_id("mbx_1")
+        .resume_mailbox("mbx_1")
         .idempotency_key("resume-1")
         .await;
     finish(mock, result, &body, 200).await;
@@ -617,8 +598,7 @@ async fn suspend_mailbox() {
     )
     .await;
     let result = client(&server)
-        .suspend_mailbox()
-        .public_id("mbx_1")
+        .suspend_mailbox("mbx_1")
         .idempotency_key("suspend-1")
         .await;
     finish(mock, result, &body, 200).await;
@@ -637,8 +617,7 @@ async fn check_mailbox_availability() {
     )
     .await;
     let result = client(&server)
-        .check_mailbox_availability()
-        .email("agent@notify.example.com")
+        .check_mailbox_availability("agent@notify.example.com")
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -685,9 +664,8 @@ async fn create_provider() {
     })
     .await;
     let result = client(&server)
-        .create_provider()
+        .create_provider(typed::<types::ProviderCreateBody>(&request))
         .idempotency_key("prov-1")
-        .body(typed::<types::ProviderCreateBody>(&request))
         .await;
     finish(mock, result, &body, 201).await;
 }
@@ -705,8 +683,7 @@ async fn get_provider() {
     )
     .await;
     let result = client(&server)
-        .get_provider()
-        .public_id("dprov_1")
+        .get_provider("dprov_1")
         .if_none_match(ETAG)
         .await;
     finish(mock, result, &body, 200).await;
@@ -737,16 +714,15 @@ async fn update_provider() {
         ))
         .per_day(Clearable::Clear);
     let result = client(&server)
-        .update_provider()
-        .public_id("dprov_1")
-        .if_match(ETAG)
-        .body(
+        .update_provider(
+            "dprov_1",
             types::ProviderUpdateBody::new()
                 .name("Primary relay".parse().unwrap())
                 .from_name("Billing")
                 .tracking_domain(Clearable::Clear)
                 .quotas(quotas),
         )
+        .if_match(ETAG)
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -763,7 +739,7 @@ async fn delete_provider() {
         |w| w,
     )
     .await;
-    let result = client(&server).delete_provider().public_id("dprov_1").await;
+    let result = client(&server).delete_provider("dprov_1").await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -780,8 +756,7 @@ async fn activate_provider() {
     )
     .await;
     let result = client(&server)
-        .activate_provider()
-        .public_id("dprov_1")
+        .activate_provider("dprov_1")
         .idempotency_key("act-1")
         .await;
     finish(mock, result, &body, 200).await;
@@ -800,8 +775,7 @@ async fn deactivate_provider() {
     )
     .await;
     let result = client(&server)
-        .deactivate_provider()
-        .public_id("dprov_1")
+        .deactivate_provider("dprov_1")
         .idempotency_key("deact-1")
         .await;
     finish(mock, result, &body, 200).await;
@@ -820,8 +794,7 @@ async fn test_provider() {
     )
     .await;
     let result = client(&server)
-        .test_provider()
-        .public_id("dprov_1")
+        .test_provider("dprov_1")
         .idempotency_key("test-1")
         .await;
     let outcome = finish(mock, result, &body, 200).await;
@@ -921,8 +894,7 @@ async fn cancel_shared_ses_limit_request() {
     )
     .await;
     let result = client(&server)
-        .cancel_shared_ses_limit_request()
-        .request_id("sesreq_4")
+        .cancel_shared_ses_limit_request("sesreq_4")
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -987,9 +959,7 @@ async fn create_webhook() {
     })
     .await;
     let result = client(&server)
-        .create_webhook()
-        .idempotency_key("hook-1")
-        .body(
+        .create_webhook(
             types::WebhookCreateBody::new(
                 "https://hooks.example.com/sendmux",
                 [
@@ -1000,6 +970,7 @@ async fn create_webhook() {
             .name("Bounces".parse().unwrap())
             .filters(types::WebhookFilters::new(["mbx_1".to_owned()])),
         )
+        .idempotency_key("hook-1")
         .await;
     let created = finish(mock, result, &body, 201).await;
     assert!(created.data.secret.expose_secret().starts_with("whsec_"));
@@ -1013,8 +984,7 @@ async fn get_webhook() {
     })
     .await;
     let result = client(&server)
-        .get_webhook()
-        .public_id("whk_1")
+        .get_webhook("whk_1")
         .if_none_match(ETAG)
         .await;
     finish(mock, result, &body, 200).await;
@@ -1034,15 +1004,14 @@ async fn update_webhook() {
     )
     .await;
     let result = client(&server)
-        .update_webhook()
-        .public_id("whk_1")
-        .if_match(ETAG)
-        .body(
+        .update_webhook(
+            "whk_1",
             types::WebhookUpdateBody::new()
                 .enabled(false)
                 .name(Clearable::Clear)
                 .event_types([types::WebhookEventType::SendmuxTest]),
         )
+        .if_match(ETAG)
         .await;
     finish(mock, result, &body, 200).await;
 }
@@ -1059,7 +1028,7 @@ async fn delete_webhook() {
         |w| w,
     )
     .await;
-    let result = client(&server).delete_webhook().public_id("whk_1").await;
+    let result = client(&server).delete_webhook("whk_1").await;
     finish(mock, result, &body, 200).await;
 }
 
@@ -1081,8 +1050,7 @@ async fn list_webhook_deliveries() {
     )
     .await;
     let result = client(&server)
-        .list_webhook_deliveries()
-        .public_id("whk_1")
+        .list_webhook_deliveries("whk_1")
         .event_type(types::WebhookEventType::MessageBounced)
         .result(types::WebhookDeliveryResult::PermanentFailure)
         .limit(page_size(30))
@@ -1104,9 +1072,7 @@ async fn get_webhook_delivery_payload() {
     )
     .await;
     let result = client(&server)
-        .get_webhook_delivery_payload()
-        .public_id("whk_1")
-        .delivery_id("whd_3")
+        .get_webhook_delivery_payload("whk_1", "whd_3")
         .await;
     let delivery = finish(mock, result, &body, 200).await;
     assert_eq!(delivery.data.payload.id, body["data"]["payload"]["id"]);
@@ -1125,8 +1091,7 @@ async fn rotate_webhook_secret() {
     )
     .await;
     let result = client(&server)
-        .rotate_webhook_secret()
-        .public_id("whk_1")
+        .rotate_webhook_secret("whk_1")
         .idempotency_key("rotate-1")
         .await;
     finish(mock, result, &body, 200).await;
@@ -1145,8 +1110,7 @@ async fn test_webhook() {
     )
     .await;
     let result = client(&server)
-        .test_webhook()
-        .public_id("whk_1")
+        .test_webhook("whk_1")
         .idempotency_key("ping-1")
         .await;
     finish(mock, result, &body, 200).await;

@@ -33,91 +33,61 @@ fn call(client: &Client, operation: &str, ids: &[String]) -> Call {
         let b = ids.get(1).map_or("", String::as_str);
         let c = &client;
         match operation.as_str() {
-            "delete_domain" => c.delete_domain().public_id(a).await.map(drop),
-            "get_domain" => c.get_domain().public_id(a).await.map(drop),
+            "delete_domain" => c.delete_domain(a).await.map(drop),
+            "get_domain" => c.get_domain(a).await.map(drop),
             "update_domain" => c
-                .update_domain()
-                .public_id(a)
-                .body(body::<types::UpdateDomainBody>(
-                    json!({"mode": "send_receive"}),
-                ))
+                .update_domain(
+                    a,
+                    body::<types::UpdateDomainBody>(json!({"mode": "send_receive"})),
+                )
                 .await
                 .map(drop),
-            "get_domain_filters" => c.get_domain_filters().public_id(a).await.map(drop),
-            "set_domain_filters" => c
-                .set_domain_filters()
-                .public_id(a)
-                .body(filters())
-                .await
-                .map(drop),
-            "verify_domain" => c.verify_domain().public_id(a).await.map(drop),
-            "get_domain_zone_file" => c.get_domain_zone_file().public_id(a).await.map(drop),
-            "get_email_log" => c.get_email_log().public_id(a).await.map(drop),
-            "get_inbox_log" => c.get_inbox_log().public_id(a).await.map(drop),
-            "delete_mailbox" => c.delete_mailbox().public_id(a).await.map(drop),
-            "get_mailbox" => c.get_mailbox().public_id(a).await.map(drop),
+            "get_domain_filters" => c.get_domain_filters(a).await.map(drop),
+            "set_domain_filters" => c.set_domain_filters(a, filters()).await.map(drop),
+            "verify_domain" => c.verify_domain(a).await.map(drop),
+            "get_domain_zone_file" => c.get_domain_zone_file(a).await.map(drop),
+            "get_email_log" => c.get_email_log(a).await.map(drop),
+            "get_inbox_log" => c.get_inbox_log(a).await.map(drop),
+            "delete_mailbox" => c.delete_mailbox(a).await.map(drop),
+            "get_mailbox" => c.get_mailbox(a).await.map(drop),
             "update_mailbox" => c
-                .update_mailbox()
-                .public_id(a)
-                .body(body::<types::UpdateMailboxBody>(json!({})))
+                .update_mailbox(a, body::<types::UpdateMailboxBody>(json!({})))
                 .await
                 .map(drop),
-            "get_mailbox_filters" => c.get_mailbox_filters().public_id(a).await.map(drop),
-            "set_mailbox_filters" => c
-                .set_mailbox_filters()
-                .public_id(a)
-                .body(filters())
-                .await
-                .map(drop),
+            "get_mailbox_filters" => c.get_mailbox_filters(a).await.map(drop),
+            "set_mailbox_filters" => c.set_mailbox_filters(a, filters()).await.map(drop),
             "create_mailbox_key" => c
-                .create_mailbox_key()
-                .public_id(a)
-                .body(body::<types::CreateMailboxKeyBody>(
-                    json!({"app_name": "x"}),
-                ))
+                .create_mailbox_key(
+                    a,
+                    body::<types::CreateMailboxKeyBody>(json!({"app_name": "x"})),
+                )
                 .await
                 .map(drop),
-            "delete_mailbox_key" => c
-                .delete_mailbox_key()
-                .public_id(a)
-                .key_id(b)
-                .await
-                .map(drop),
-            "resume_mailbox" => c.resume_mailbox().public_id(a).await.map(drop),
-            "suspend_mailbox" => c.suspend_mailbox().public_id(a).await.map(drop),
-            "delete_provider" => c.delete_provider().public_id(a).await.map(drop),
-            "get_provider" => c.get_provider().public_id(a).await.map(drop),
+            "delete_mailbox_key" => c.delete_mailbox_key(a, b).await.map(drop),
+            "resume_mailbox" => c.resume_mailbox(a).await.map(drop),
+            "suspend_mailbox" => c.suspend_mailbox(a).await.map(drop),
+            "delete_provider" => c.delete_provider(a).await.map(drop),
+            "get_provider" => c.get_provider(a).await.map(drop),
             "update_provider" => c
-                .update_provider()
-                .public_id(a)
-                .body(body::<types::ProviderUpdateBody>(json!({})))
+                .update_provider(a, body::<types::ProviderUpdateBody>(json!({})))
                 .await
                 .map(drop),
-            "activate_provider" => c.activate_provider().public_id(a).await.map(drop),
-            "deactivate_provider" => c.deactivate_provider().public_id(a).await.map(drop),
-            "test_provider" => c.test_provider().public_id(a).await.map(drop),
-            "cancel_shared_ses_limit_request" => c
-                .cancel_shared_ses_limit_request()
-                .request_id(a)
-                .await
-                .map(drop),
-            "delete_webhook" => c.delete_webhook().public_id(a).await.map(drop),
-            "get_webhook" => c.get_webhook().public_id(a).await.map(drop),
+            "activate_provider" => c.activate_provider(a).await.map(drop),
+            "deactivate_provider" => c.deactivate_provider(a).await.map(drop),
+            "test_provider" => c.test_provider(a).await.map(drop),
+            "cancel_shared_ses_limit_request" => {
+                c.cancel_shared_ses_limit_request(a).await.map(drop)
+            }
+            "delete_webhook" => c.delete_webhook(a).await.map(drop),
+            "get_webhook" => c.get_webhook(a).await.map(drop),
             "update_webhook" => c
-                .update_webhook()
-                .public_id(a)
-                .body(body::<types::WebhookUpdateBody>(json!({})))
+                .update_webhook(a, body::<types::WebhookUpdateBody>(json!({})))
                 .await
                 .map(drop),
-            "list_webhook_deliveries" => c.list_webhook_deliveries().public_id(a).await.map(drop),
-            "get_webhook_delivery_payload" => c
-                .get_webhook_delivery_payload()
-                .public_id(a)
-                .delivery_id(b)
-                .await
-                .map(drop),
-            "rotate_webhook_secret" => c.rotate_webhook_secret().public_id(a).await.map(drop),
-            "test_webhook" => c.test_webhook().public_id(a).await.map(drop),
+            "list_webhook_deliveries" => c.list_webhook_deliveries(a).await.map(drop),
+            "get_webhook_delivery_payload" => c.get_webhook_delivery_payload(a, b).await.map(drop),
+            "rotate_webhook_secret" => c.rotate_webhook_secret(a).await.map(drop),
+            "test_webhook" => c.test_webhook(a).await.map(drop),
             other => panic!("no call for {other}: add one to this table"),
         }
     })

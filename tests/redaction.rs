@@ -178,8 +178,7 @@ async fn a_304_echoing_the_key_does_not_show_it() {
         })
         .await;
     let answer = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .if_changed("W/\"1\"")
         .await
         .expect("answered");
@@ -212,8 +211,7 @@ async fn server_text_cannot_break_a_log_line() {
         })
         .await;
     let error = client(&server)
-        .get_domain()
-        .public_id("mdom_1")
+        .get_domain("mdom_1")
         .await
         .expect_err("fails");
     let line = error.to_string();

@@ -92,8 +92,7 @@ async fn a_redirect_to_another_origin_is_not_followed_nor_retried() {
         redirect.assert_calls_async(1).await;
 
         let error = client
-            .create_provider()
-            .body(provider())
+            .create_provider(provider())
             .await
             .expect_err("a redirect is an error");
         assert_redirect(&error, status, Some(&location), &format!("POST {status}"));
@@ -126,8 +125,7 @@ async fn a_redirect_within_the_api_host_is_not_followed_either() {
             &format!("GET {status}"),
         );
         let error = client
-            .create_provider()
-            .body(provider())
+            .create_provider(provider())
             .await
             .expect_err("redirected");
         assert_redirect(

@@ -239,8 +239,7 @@ async fn a_post_without_an_idempotency_key_is_never_retried() {
         })
         .await;
     let error = client_for(server.base_url(), fast())
-        .verify_domain()
-        .public_id("mdom_1")
+        .verify_domain("mdom_1")
         .await
         .expect_err("fails");
     assert_eq!(error.status(), Some(503));
@@ -274,8 +273,7 @@ async fn a_create_gets_one_generated_key_for_all_its_attempts() {
         })
         .await;
     client_for(server.base_url(), fast())
-        .create_webhook()
-        .body(types::WebhookCreateBody::new(
+        .create_webhook(types::WebhookCreateBody::new(
             "https://hooks.example.com/in",
             [types::WebhookEventType::MessageBounced],
         ))
@@ -298,16 +296,14 @@ async fn a_key_set_by_the_caller_is_kept_and_checked() {
         .await;
     let client = client_for(server.base_url(), fast());
     client
-        .suspend_mailbox()
-        .public_id("mbx_1")
+        .suspend_mailbox("mbx_1")
         .idempotency_key("suspend-42")
         .await
         .expect("suspended");
     mock.assert_async().await;
     for bad in [String::new(), "k".repeat(256)] {
         let error = client
-            .suspend_mailbox()
-            .public_id("mbx_1")
+            .suspend_mailbox("mbx_1")
             .idempotency_key(bad.as_str())
             .await
             .expect_err("refused");
@@ -326,12 +322,7 @@ async fn patch_is_retried_only_when_asked() {
         })
         .await;
     let client = client_for(server.base_url(), fast().max_attempts(2));
-    let update = || {
-        client
-            .update_webhook()
-            .public_id("whk_1")
-            .body(types::WebhookUpdateBody::new().enabled(true))
-    };
+    let update = || client.update_webhook("whk_1", types::WebhookUpdateBody::new().enabled(true));
     update().await.expect_err("fails");
     mock.assert_calls_async(1).await;
     update()

@@ -27,8 +27,7 @@ async fn ids_are_percent_encoded_into_one_path_segment() {
             })
             .await;
         client(&server)
-            .get_domain()
-            .public_id(id)
+            .get_domain(id)
             .await
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         mock.assert_async().await;
@@ -41,20 +40,14 @@ async fn ids_that_would_escape_their_segment_are_refused_before_sending() {
     let server = MockServer::start_async().await;
     let any = common::any_request(&server).await;
     for id in ["..", ".", ""] {
-        let error = client(&server)
-            .get_domain()
-            .public_id(id)
-            .await
-            .expect_err("refused");
+        let error = client(&server).get_domain(id).await.expect_err("refused");
         assert!(
             matches!(error, Error::InvalidRequest(_)),
             "{id:?}: {error:?}"
         );
     }
     let error = client(&server)
-        .delete_mailbox_key()
-        .public_id("mbx_1")
-        .key_id("..")
+        .delete_mailbox_key("mbx_1", "..")
         .await
         .expect_err("refused");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");

@@ -48,8 +48,7 @@ async fn a_created_mailbox_does_not_print_its_credential_secret() {
     .await;
     let request = json!({"email": "agent@notify.example.com"});
     let created = client(&server)
-        .create_mailbox()
-        .body(serde_json::from_value::<types::CreateMailboxBody>(request).unwrap())
+        .create_mailbox(serde_json::from_value::<types::CreateMailboxBody>(request).unwrap())
         .await
         .expect("created");
     let shown = printed(&created);
@@ -78,11 +77,10 @@ async fn a_new_mailbox_key_does_not_print_its_secret() {
     )
     .await;
     let key = client(&server)
-        .create_mailbox_key()
-        .public_id("mbx_1")
-        .body(types::CreateMailboxKeyBody::new(
-            "Mail client".parse().unwrap(),
-        ))
+        .create_mailbox_key(
+            "mbx_1",
+            types::CreateMailboxKeyBody::new("Mail client".parse().unwrap()),
+        )
         .await
         .expect("created");
     let shown = printed(&key);
@@ -108,13 +106,11 @@ async fn a_created_or_rotated_webhook_does_not_print_its_signing_secret() {
         "event_types": ["message.bounced"]
     });
     let created = client
-        .create_webhook()
-        .body(serde_json::from_value::<types::WebhookCreateBody>(request).unwrap())
+        .create_webhook(serde_json::from_value::<types::WebhookCreateBody>(request).unwrap())
         .await
         .expect("created");
     let rotated = client
-        .rotate_webhook_secret()
-        .public_id("whk_1")
+        .rotate_webhook_secret("whk_1")
         .await
         .expect("rotated");
     for shown in [printed(&created), printed(&rotated)] {
@@ -196,7 +192,7 @@ async fn a_request_carrying_a_password_does_not_print_it_and_sends_it_whole() {
         })
         .await;
     let client = client(&server);
-    let request = client.create_provider().body(provider_body());
+    let request = client.create_provider(provider_body());
     let shown = printed(&request);
     assert!(!shown.contains(SMTP_PASSWORD), "{shown}");
     request.await.expect("created");

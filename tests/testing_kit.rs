@@ -35,11 +35,7 @@ async fn operations_are_stubbed_with_typed_parameters_and_answers() {
         then.ok(&DomainPage::of(vec![domain("mdom_3")]));
     });
     let client = api.client();
-    let page = client
-        .list_domains()
-        .limit(NonZeroU64::new(2).unwrap())
-        .await
-        .unwrap();
+    let page = client.list_domains().limit(2).await.unwrap();
     assert_eq!(page.len(), 2);
     assert_eq!(
         page.pagination.as_ref().unwrap().next_cursor.as_deref(),
@@ -58,12 +54,7 @@ async fn typed_error_answers() {
         when.public_id("mbx_gone");
         then.not_found(&error(ErrorCode::NotFound, "No such mailbox."));
     });
-    let failure = api
-        .client()
-        .get_mailbox()
-        .public_id("mbx_gone")
-        .await
-        .unwrap_err();
+    let failure = api.client().get_mailbox("mbx_gone").await.unwrap_err();
     assert_eq!(failure.code(), Some(&ErrorCode::NotFound));
     assert_eq!(failure.status(), Some(404));
 }
@@ -80,7 +71,7 @@ async fn scripted_rate_limits_and_outages_are_retried_through() {
         when.public_id("mbx_1");
         then.ok(&mailbox);
     });
-    let got = api.client().get_mailbox().public_id("mbx_1").await.unwrap();
+    let got = api.client().get_mailbox("mbx_1").await.unwrap();
     assert_eq!(got.email, mailbox.data.email);
     limited.assert_calls(1);
     down.assert_calls(1);

@@ -116,21 +116,12 @@ async fn one_span_per_request_with_what_identifies_it_and_never_the_key() {
         .unwrap();
     retrying.get_me().await.expect("second attempt");
     flaky.assert_calls_async(1).await;
-    let found = client
-        .get_domain()
-        .public_id("mdom_1")
-        .await
-        .expect("found");
+    let found = client.get_domain("mdom_1").await.expect("found");
     let missing = client
-        .get_domain()
-        .public_id("mdom_missing")
+        .get_domain("mdom_missing")
         .await
         .expect_err("missing");
-    let echoed = client
-        .get_domain()
-        .public_id("mdom_echo")
-        .await
-        .expect_err("missing");
+    let echoed = client.get_domain("mdom_echo").await.expect_err("missing");
 
     let text = transcript.0.lock().unwrap().clone();
     assert!(text.contains(

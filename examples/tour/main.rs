@@ -12,7 +12,6 @@
 
 mod sample;
 
-use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -59,10 +58,7 @@ async fn read_only(client: &Client) -> Result<(), Error> {
     }
 
     step("First page of domains");
-    let page = client
-        .list_domains()
-        .limit(NonZeroU64::new(2).unwrap_or(NonZeroU64::MIN))
-        .await?;
+    let page = client.list_domains().limit(2).await?;
     for domain in page.iter() {
         println!(
             "  {:<28} {:<13} {}",
@@ -77,7 +73,7 @@ async fn read_only(client: &Client) -> Result<(), Error> {
     step("Every domain, streamed across pages (the next page is fetched ahead)");
     let all: Vec<_> = client
         .list_domains()
-        .limit(NonZeroU64::new(2).unwrap_or(NonZeroU64::MIN))
+        .limit(2)
         .items()
         .max_items(50)
         .try_collect()
@@ -127,7 +123,7 @@ async fn writes(client: &Client) -> Result<(), Error> {
             .map_err(invalid)?,
     )
     .display_name("Support".parse().map_err(invalid)?);
-    let created = client.create_mailbox().body(body).await?;
+    let created = client.create_mailbox(body).await?;
     println!(
         "  {} created ({}), at {}",
         created.mailbox.email,
@@ -143,11 +139,10 @@ async fn writes(client: &Client) -> Result<(), Error> {
 
     step("Create an API key for the mailbox");
     let key = client
-        .create_mailbox_key()
-        .public_id(created.mailbox.id.as_str())
-        .body(types::CreateMailboxKeyBody::new(
-            "Helpdesk sync".parse().map_err(invalid)?,
-        ))
+        .create_mailbox_key(
+            created.mailbox.id.as_str(),
+            types::CreateMailboxKeyBody::new("Helpdesk sync".parse().map_err(invalid)?),
+        )
         .await?;
     if let Some(credential) = &key.credential {
         println!(
@@ -158,8 +153,7 @@ async fn writes(client: &Client) -> Result<(), Error> {
 
     step("Subscribe a webhook, then rotate its signing secret");
     let webhook = client
-        .create_webhook()
-        .body(types::WebhookCreateBody::new(
+        .create_webhook(types::WebhookCreateBody::new(
             "https://hooks.acme-robotics.example/sendmux",
             [
                 types::WebhookEventType::MessageBounced,
@@ -173,10 +167,7 @@ async fn writes(client: &Client) -> Result<(), Error> {
         webhook.url,
         mask(webhook.secret.expose_secret())
     );
-    let rotated = client
-        .rotate_webhook_secret()
-        .public_id(webhook.id.as_str())
-        .await?;
+    let rotated = client.rotate_webhook_secret(webhook.id.as_str()).await?;
     println!("  new secret {}", mask(rotated.secret.expose_secret()));
     Ok(())
 }
