@@ -160,7 +160,10 @@ fn run<O: Operation>(
         if let Some(error) = invalid {
             return Err(error);
         }
-        Ok(traced(O::ID, retry, O::send_raw(client.raw(), params)).await)
+        // Boxed at once: the request's future is large, and every layer wrapping it would
+        // otherwise copy it whole as it moves in.
+        let send = Box::pin(O::send_raw(client.raw(), params));
+        Ok(traced(O::ID, retry, send).await)
     }
 }
 
