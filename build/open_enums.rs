@@ -170,6 +170,7 @@ impl OpenEnum {
                 }
             }
 
+            #[cfg(feature = "json-schema")]
             impl ::schemars::JsonSchema for #name {
                 fn schema_name() -> ::std::string::String {
                     stringify!(#name).to_owned()

@@ -40,6 +40,7 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Clearable<T> {
     }
 }
 
+#[cfg(feature = "json-schema")]
 impl<T: schemars::JsonSchema> schemars::JsonSchema for Clearable<T> {
     fn schema_name() -> String {
         format!("Clearable_{}", T::schema_name())

@@ -186,6 +186,13 @@
 //! secrets, refuses headers that contradict the signed body and events too old to be anything
 //! but a replay, and returns the typed event; [`webhooks::sign`] produces signatures for tests.
 //!
+//! # Features
+//!
+//! - `rustls-ring` (default), `rustls-aws-lc-rs`, `native-tls`: the TLS backend (see below).
+//! - `testing`: the mock API and example models described next.
+//! - `json-schema`: `schemars::JsonSchema` for every model, for comparing models or answers
+//!   with JSON Schemas. Off by default: the derive is a large share of the crate's build time.
+//!
 //! # Testing
 //!
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,

@@ -96,6 +96,7 @@ impl<'de> serde::Deserialize<'de> for Secret {
 
 /// The schema of the string it holds, written in place: the field keeps the shape the spec
 /// gives it.
+#[cfg(feature = "json-schema")]
 impl schemars::JsonSchema for Secret {
     fn is_referenceable() -> bool {
         false
