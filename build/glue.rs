@@ -540,6 +540,7 @@ fn envelope_impls(ops: &[Op], components: &Components) -> Result<Vec<TokenStream
         };
         impls.push(quote! {
             #[cfg(feature = "testing")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
             impl types::#name {
                 #constructor
             }

@@ -64,6 +64,7 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
         );
         types.push(syn::parse_quote! {
             #[cfg(feature = "testing")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
             impl #ident {
                 #[doc = #doc]
                 pub fn example() -> Self {
