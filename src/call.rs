@@ -147,24 +147,23 @@ pub(crate) trait Operation: Send + Sized + 'static {
     ) -> impl Future<Output = Raw<Self::Answer>> + Send + '_;
 }
 
-/// Sends `operation`, returning progenitor's outcome and what the hooks learnt; an invalid
-/// parameter ends it before anything is sent. Not an `async fn`, for the reason given at
-/// `traced`.
-fn run<O: Operation>(
+/// The sending of `operation`, as a future of progenitor's outcome and what the hooks learnt;
+/// an invalid parameter fails here, before anything is sent. The check comes first so that
+/// the future's large output is not wrapped in a `Result` and copied again on its way out.
+fn start<O: Operation>(
     operation: O,
-) -> impl Future<Output = Result<(Raw<O::Answer>, CallState), Error>> + Send {
+) -> Result<impl Future<Output = (Raw<O::Answer>, CallState)> + Send, Error> {
     let (mut call, params) = operation.into_parts();
-    let invalid = call.invalid();
+    if let Some(error) = call.invalid() {
+        return Err(error);
+    }
     let Call { client, retry, .. } = call;
-    async move {
-        if let Some(error) = invalid {
-            return Err(error);
-        }
+    Ok(async move {
         // Boxed at once: the request's future is large, and every layer wrapping it would
         // otherwise copy it whole as it moves in.
         let send = Box::pin(O::send_raw(client.raw(), params));
-        Ok(traced(O::ID, retry, send).await)
-    }
+        traced(O::ID, retry, send).await
+    })
 }
 
 tokio::task_local! {
@@ -300,7 +299,7 @@ where
     O::Answer: Envelope,
 {
     Box::pin(async move {
-        let (raw, state) = run(operation).await?;
+        let (raw, state) = start(operation)?.await;
         match raw {
             Ok(value) => Ok(unwrap(value, state)),
             Err(error) => Err(Box::pin(map_error(error, state, locate::<O::Answer>)).await),
@@ -327,7 +326,7 @@ where
 /// An operation answering with a body that is not JSON, returned as text.
 pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
     Box::pin(async move {
-        let (raw, mut state) = run(operation).await?;
+        let (raw, mut state) = start(operation)?.await;
         let value = match raw {
             Ok(value) => value,
             Err(error) => return Err(Box::pin(map_error(error, state, nowhere)).await),
@@ -355,7 +354,7 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
 #[allow(dead_code)] // No operation of the current spec answers without a body.
 pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
     Box::pin(async move {
-        let (raw, mut state) = run(operation).await?;
+        let (raw, mut state) = start(operation)?.await;
         match raw {
             Ok(value) => {
                 let headers = state.take_headers();
