@@ -71,21 +71,13 @@ pub(crate) struct Turn<'a> {
     used: bool,
 }
 
-/// `instant + duration`, or the latest instant that can be represented near it when the sum
-/// overflows: a far-off instant only ever means "not yet".
+/// Further than any wait a caller sits out: what a longer one stands for.
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
+/// `instant + duration`, a duration beyond [`FAR`] counting as `FAR`, so that a server-given
+/// number can never overflow the sum.
 fn later(instant: Instant, duration: Duration) -> Instant {
-    instant.checked_add(duration).unwrap_or_else(|| {
-        // Halving until the sum fits finds an instant past any wait a caller will sit out.
-        let mut step = duration;
-        let mut at = instant;
-        while !step.is_zero() {
-            step /= 2;
-            if let Some(next) = at.checked_add(step) {
-                at = next;
-            }
-        }
-        at
-    })
+    instant.checked_add(duration.min(FAR)).unwrap_or(instant)
 }
 
 impl Pacer {

@@ -135,10 +135,7 @@ async fn wait_for_turn(
     let left = policy
         .deadline_after()
         .map(|deadline| deadline.saturating_sub(started.elapsed()));
-    let limit = match (timeout, left) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let limit = [timeout, left].into_iter().flatten().min();
     if limit.is_some_and(|limit| wait >= limit) {
         return Err(Error::RateBudgetExhausted {
             wait,

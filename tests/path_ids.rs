@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use common::TOKEN;
+use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use sendmux_management::{types, Client, Error, RetryPolicy};
 use serde_json::json;
@@ -169,24 +170,6 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<String>>>) {
     (base, lines)
 }
 
-/// The bytes a percent-encoded segment stands for.
-fn decode(segment: &str) -> Vec<u8> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("ascii");
-            out.push(u8::from_str_radix(hex, 16).expect("two hex digits after %"));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 /// Checks a request line against the template filled with `ids`.
 fn check_line(line: &str, operation: &Templated, ids: &[String]) -> Result<(), String> {
     let mut words = line.split(' ');
@@ -219,7 +202,7 @@ fn check_line(line: &str, operation: &Templated, ids: &[String]) -> Result<(), S
     for (got, want) in sent.iter().zip(&expected) {
         if want.starts_with('{') {
             let id = ids.next().expect("an id per parameter");
-            if decode(got) != id.as_bytes() {
+            if percent_decode_str(got).collect::<Vec<u8>>() != id.as_bytes() {
                 return Err(format!("segment {got:?} is not the id {id:?}"));
             }
         } else if got != want {
