@@ -660,10 +660,14 @@ fn argument(param: &Param) -> (TokenStream, TokenStream, TokenStream) {
         Kind::Named(schema) => {
             let ty = format_ident!("{schema}");
             let generic = format_ident!("V{}", pascal(&name));
+            let value = match param.location {
+                Location::Body => quote!(call.body::<types::#ty, _>(#ident)),
+                _ => quote!(call.converted::<types::#ty, _>(#name, #ident)),
+            };
             (
                 quote!(#generic),
                 quote!(#generic: ::std::convert::TryInto<types::#ty>, #generic::Error: ::std::fmt::Display,),
-                quote!(call.converted::<types::#ty, _>(#name, #ident)),
+                value,
             )
         }
     }
@@ -719,16 +723,16 @@ fn accepted(param: &Param) -> String {
         Kind::Integer { .. } => {
             format!("Takes an integer of any type; a value out of bounds {REFUSED}.")
         }
-        Kind::Named(name) => {
-            let example = match param.location {
-                Location::Body => "such as its builder",
-                _ => "such as its text",
-            };
-            format!(
+        Kind::Named(name) => match param.location {
+            Location::Body => format!(
+                "Takes a [`{name}`](crate::types::{name}); a value its constructor or setters \
+                 refused {REFUSED}."
+            ),
+            _ => format!(
                 "Takes a [`{name}`](crate::types::{name}) or anything converting into one \
-                 ({example}); a value that does not convert {REFUSED}."
-            )
-        }
+                 (such as its text); a value that does not convert {REFUSED}."
+            ),
+        },
     }
 }
 

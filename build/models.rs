@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3::{OpenAPI, ReferenceOr};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
 
 const TIMESTAMP: &str = "crate::timestamp::deserialize";
 const OPTIONAL_TIMESTAMP: &str = "crate::timestamp::deserialize_option";
@@ -34,8 +35,12 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
     let mut newtypes = BTreeSet::new();
     for item in types.iter_mut() {
         if let syn::Item::Struct(model) = item {
-            if matches!(model.fields, syn::Fields::Unnamed(_)) {
-                newtypes.insert(model.ident.to_string());
+            if let syn::Fields::Unnamed(fields) = &model.fields {
+                let text = fields.unnamed.len() == 1
+                    && last_segment(&fields.unnamed[0].ty).is_some_and(|s| s.ident == "String");
+                if text {
+                    newtypes.insert(model.ident.to_string());
+                }
             }
             if matches!(model.fields, syn::Fields::Named(_)) {
                 grow(model);
@@ -76,14 +81,173 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
 
     let bodies = request_bodies(spec, &structs)?;
     types.retain(|item| !is_typify_builder_fn(item, &bodies));
+    for item in types.iter_mut() {
+        match item {
+            syn::Item::Struct(model) if bodies.contains(&model.ident.to_string()) => {
+                keep_refusals(model)?;
+            }
+            syn::Item::Mod(builders) if builders.ident == "builder" => {
+                RefusalsInLiterals { bodies: &bodies }.visit_item_mod_mut(builders);
+            }
+            _ => {}
+        }
+    }
+    for name in &newtypes {
+        types.push(checked_text(name));
+    }
     for name in &bodies {
         let model = &structs[name];
-        let tokens = constructor(model, &required_order(spec, name), &newtypes);
+        let tokens = constructor(model, &required_order(spec, name), &newtypes, &|wire| {
+            bounds(spec, name, wire)
+        });
+        let checked = checked_parts(model, &bodies);
+        let tokens = quote!(#tokens #checked);
         let parsed: syn::File = syn::parse2(tokens)
             .map_err(|e| format!("{name}: generated constructor is not valid Rust: {e}"))?;
         types.extend(parsed.items);
     }
     Ok(())
+}
+
+/// The field of a request body that keeps the refusals of the values set on it.
+const REFUSALS: &str = "refusals";
+
+/// Adds the never-serialised field holding the body's refusals (`crate::field::Refusals`).
+fn keep_refusals(model: &mut syn::ItemStruct) -> Result<(), String> {
+    let syn::Fields::Named(fields) = &mut model.fields else {
+        return Ok(());
+    };
+    if fields
+        .named
+        .iter()
+        .any(|f| f.ident.as_ref().is_some_and(|i| i == REFUSALS))
+    {
+        return Err(format!(
+            "{}: a field named `{REFUSALS}` clashes with the one bodies keep their refusals in",
+            model.ident
+        ));
+    }
+    fields.named.push(syn::parse_quote! {
+        #[serde(skip)]
+        pub(crate) refusals: crate::field::Refusals
+    });
+    Ok(())
+}
+
+/// Typify's builders build bodies with struct literals, which must name the added field.
+struct RefusalsInLiterals<'a> {
+    bodies: &'a BTreeSet<String>,
+}
+
+impl VisitMut for RefusalsInLiterals<'_> {
+    fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
+        let builds_body = block.trait_.is_some()
+            && last_segment(&block.self_ty)
+                .is_some_and(|s| self.bodies.contains(&s.ident.to_string()))
+            && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "super"));
+        if builds_body {
+            syn::visit_mut::visit_item_impl_mut(self, block);
+        }
+    }
+
+    fn visit_expr_struct_mut(&mut self, literal: &mut syn::ExprStruct) {
+        if literal.path.is_ident("Self") {
+            literal.fields.push(syn::parse_quote!(
+                refusals: ::std::default::Default::default()
+            ));
+        }
+    }
+}
+
+/// `IntoChecked` for a constrained text type: the type itself, or text checked as it is set. A
+/// refused text is kept as it is, never sent: the request carrying it fails first.
+fn checked_text(name: &str) -> syn::Item {
+    let ty = format_ident!("{name}");
+    syn::parse_quote! {
+        const _: () = {
+            use crate::field::{IntoChecked, Sealed};
+            impl IntoChecked<#ty> for #ty {
+                fn into_checked(self) -> (#ty, ::std::option::Option<::std::string::String>) {
+                    (self, ::std::option::Option::None)
+                }
+            }
+            impl Sealed<#ty> for #ty {}
+            impl IntoChecked<#ty> for &str {
+                fn into_checked(self) -> (#ty, ::std::option::Option<::std::string::String>) {
+                    match self.parse::<#ty>() {
+                        ::std::result::Result::Ok(value) => (value, ::std::option::Option::None),
+                        ::std::result::Result::Err(error) => {
+                            (#ty(self.to_owned()), ::std::option::Option::Some(error.to_string()))
+                        }
+                    }
+                }
+            }
+            impl Sealed<#ty> for &str {}
+            impl IntoChecked<#ty> for ::std::string::String {
+                fn into_checked(self) -> (#ty, ::std::option::Option<::std::string::String>) {
+                    match self.parse::<#ty>() {
+                        ::std::result::Result::Ok(value) => (value, ::std::option::Option::None),
+                        ::std::result::Result::Err(error) => {
+                            (#ty(self), ::std::option::Option::Some(error.to_string()))
+                        }
+                    }
+                }
+            }
+            impl Sealed<#ty> for ::std::string::String {}
+            impl IntoChecked<#ty> for &::std::string::String {
+                fn into_checked(self) -> (#ty, ::std::option::Option<::std::string::String>) {
+                    self.as_str().into_checked()
+                }
+            }
+            impl Sealed<#ty> for &::std::string::String {}
+        };
+    }
+}
+
+/// `crate::field::Checked` for a body: its own refusals, then those of the bodies nested in it.
+fn checked_parts(model: &syn::ItemStruct, bodies: &BTreeSet<String>) -> TokenStream {
+    let name = &model.ident;
+    let nested = model.fields.iter().filter_map(|field| {
+        let mut mentions_body = false;
+        named_types(&field.ty, &mut |ident| {
+            mentions_body |= bodies.contains(ident)
+        });
+        let ident = field.ident.as_ref().filter(|_| mentions_body)?;
+        let wire = wire_name(field);
+        Some(quote! {
+            crate::field::Checked::refusals(&self.#ident, &crate::field::join(path, #wire), out);
+        })
+    });
+    quote! {
+        impl crate::field::Checked for #name {
+            fn refusals(&self, path: &str, out: &mut ::std::vec::Vec<::std::string::String>) {
+                self.refusals.report(path, out);
+                #(#nested)*
+            }
+        }
+    }
+}
+
+/// The `minimum` and `maximum` of integer property `wire` of component schema `schema`.
+fn bounds(spec: &OpenAPI, schema: &str, wire: &str) -> (Option<i64>, Option<i64>) {
+    let property = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(schema))
+        .and_then(ReferenceOr::as_item)
+        .and_then(|s| match &s.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => {
+                object.properties.get(wire)
+            }
+            _ => None,
+        })
+        .and_then(ReferenceOr::as_item);
+    match property.map(|p| &p.schema_kind) {
+        Some(openapiv3::SchemaKind::Type(openapiv3::Type::Integer(integer))) => {
+            (integer.minimum, integer.maximum)
+        }
+        _ => (None, None),
+    }
 }
 
 /// `#[non_exhaustive]`, `#[serde(default)]` on options, lenient timestamps.
@@ -407,25 +571,152 @@ fn initial(field: &syn::Field) -> Option<TokenStream> {
     value
 }
 
+/// How a constructor parameter or setter takes the value of one field.
+enum Setting {
+    /// A constrained text type, or a number that cannot be zero: the type itself or a plain
+    /// value, checked as it is set (and against the schema's bounds, if it has any).
+    Checked {
+        ty: TokenStream,
+        bounds: (Option<i64>, Option<i64>),
+    },
+    /// A bounded integer, checked as it is set.
+    Bounded {
+        ty: TokenStream,
+        bounds: (Option<i64>, Option<i64>),
+    },
+    /// A list of constrained text values, each checked.
+    Each { item: TokenStream },
+    /// Anything converting into the type.
+    Into { ty: TokenStream },
+}
+
+impl Setting {
+    fn of(ty: &syn::Type, newtypes: &BTreeSet<String>, bounds: (Option<i64>, Option<i64>)) -> Self {
+        let name = last_segment(ty).map(|s| s.ident.to_string());
+        let is_newtype = |t: &syn::Type| {
+            last_segment(t).is_some_and(|s| newtypes.contains(&s.ident.to_string()))
+        };
+        match name.as_deref() {
+            _ if is_newtype(ty) => Self::Checked {
+                ty: quote!(#ty),
+                bounds: (None, None),
+            },
+            Some("NonZeroU64") => Self::Checked {
+                ty: quote!(#ty),
+                bounds,
+            },
+            Some("i64") if bounds != (None, None) => Self::Bounded {
+                ty: quote!(#ty),
+                bounds,
+            },
+            Some("Vec") => match generic_argument(ty) {
+                Some(item) if is_newtype(item) => Self::Each {
+                    item: quote!(#item),
+                },
+                _ => Self::Into { ty: quote!(#ty) },
+            },
+            _ => Self::Into { ty: quote!(#ty) },
+        }
+    }
+
+    /// The parameter's type.
+    fn parameter(&self) -> TokenStream {
+        match self {
+            Self::Checked { ty, .. } => quote!(impl crate::field::IntoChecked<#ty>),
+            Self::Bounded { ty, .. } => quote!(#ty),
+            Self::Each { item } => quote!(
+                impl ::std::iter::IntoIterator<Item = impl crate::field::IntoChecked<#item>>
+            ),
+            Self::Into { ty } => quote!(impl ::std::convert::Into<#ty>),
+        }
+    }
+
+    /// The stored value made from `value`, recording a refusal in `refusals`.
+    fn value(&self, wire: &str, refusals: TokenStream, value: TokenStream) -> TokenStream {
+        let bound = |b: &Option<i64>| match b {
+            Some(b) => {
+                let b = i128::from(*b);
+                quote!(::std::option::Option::Some(#b))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        match self {
+            Self::Checked {
+                bounds: (None, None),
+                ..
+            } => quote!(#refusals.check(#wire, #value)),
+            Self::Checked {
+                bounds: (min, max), ..
+            }
+            | Self::Bounded {
+                bounds: (min, max), ..
+            } => {
+                let (min, max) = (bound(min), bound(max));
+                quote!(#refusals.check_within(#wire, #value, #min, #max))
+            }
+            Self::Each { .. } => quote!(#refusals.check_each(#wire, #value)),
+            Self::Into { .. } => quote!(#value.into()),
+        }
+    }
+
+    /// What a setter's documentation says about the value it takes.
+    fn note(&self) -> Option<String> {
+        let range = |(min, max): &(Option<i64>, Option<i64>)| match (min, max) {
+            (Some(min), Some(max)) => format!(" from {min} to {max}"),
+            (Some(min), None) => format!(" of at least {min}"),
+            (None, Some(max)) => format!(" of at most {max}"),
+            (None, None) => String::new(),
+        };
+        const REFUSED: &str = "the request carrying the body fails with \
+            [`Error::InvalidRequest`](crate::Error::InvalidRequest), naming the field, before \
+            anything is sent";
+        match self {
+            Self::Checked { ty, bounds } if ty.to_string().contains("NonZeroU64") => Some(format!(
+                "Takes a `u64`{}; for another value, {REFUSED}.",
+                match bounds {
+                    (_, Some(max)) => format!(" from 1 to {max}"),
+                    _ => " other than 0".to_owned(),
+                }
+            )),
+            Self::Checked { .. } => Some(format!(
+                "Takes text (`&str`, `String`) or the checked type; for text that does not \
+                 meet the field's constraints, {REFUSED}."
+            )),
+            Self::Bounded { bounds, .. } => Some(format!(
+                "Takes an integer{}; for another value, {REFUSED}.",
+                range(bounds)
+            )),
+            Self::Each { .. } => Some(format!(
+                "Takes a list of text values (`&str`, `String`) or of the checked type; for an \
+                 entry that does not meet the constraints, {REFUSED}."
+            )),
+            Self::Into { .. } => None,
+        }
+    }
+}
+
+/// `T` of `Vec<T>` and other one-parameter types.
+fn generic_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    match &last_segment(ty)?.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
 /// `new` with the fields that need a value, and a setter for each of the others.
 ///
-/// Values of typify's constrained newtypes are taken as they are, so that `"…".parse()?` at the
-/// call site knows its type; every other value through `Into` (`&str` for a `String`, an array
-/// for a `Vec`, a value for a `Clearable`).
+/// Constrained values are taken as plain text or numbers and checked where they are set
+/// (`crate::field`); every other value through `Into` (`&str` for a `String`, an array for a
+/// `Vec`, a value for a `Clearable`).
 fn constructor(
     model: &syn::ItemStruct,
     order: &[String],
     newtypes: &BTreeSet<String>,
+    bounds: &dyn Fn(&str) -> (Option<i64>, Option<i64>),
 ) -> TokenStream {
-    let parameter_is_exact =
-        |ty: &syn::Type| last_segment(ty).is_some_and(|s| newtypes.contains(&s.ident.to_string()));
-    let parameter = |ty: &syn::Type| {
-        if parameter_is_exact(ty) {
-            (quote!(#ty), quote!(value))
-        } else {
-            (quote!(impl ::std::convert::Into<#ty>), quote!(value.into()))
-        }
-    };
     let name = &model.ident;
     let mut parameters = Vec::new();
     let mut parameter_docs = Vec::new();
@@ -445,33 +736,40 @@ fn constructor(
         let described = docs(&field.attrs);
         match initial(field) {
             None => {
-                let (ty, _) = parameter(&field.ty);
+                let setting = Setting::of(&field.ty, newtypes, bounds(&wire));
+                let ty = setting.parameter();
                 parameters.push(quote!(#ident: #ty));
-                inits.push(if parameter_is_exact(&field.ty) {
-                    quote!(#ident)
-                } else {
-                    quote!(#ident: #ident.into())
-                });
-                let line = match described.first() {
+                let value = setting.value(&wire, quote!(refusals), quote!(#ident));
+                inits.push(quote!(#ident: #value));
+                let mut line = match described.first() {
                     Some(text) => format!("- `{wire}`: {text}"),
                     None => format!("- `{wire}`"),
                 };
+                if let Some(note) = setting.note() {
+                    line.push(' ');
+                    line.push_str(&note);
+                }
                 parameter_docs.push(line);
             }
             Some(value) => {
                 inits.push(quote!(#ident: #value));
-                let (ty, wrap) = match option_inner(&field.ty) {
-                    Some(inner) => {
-                        let (ty, value) = parameter(inner);
-                        (ty, quote!(::std::option::Option::Some(#value)))
-                    }
-                    None => parameter(&field.ty),
+                let inner = option_inner(&field.ty);
+                let setting = Setting::of(inner.unwrap_or(&field.ty), newtypes, bounds(&wire));
+                let ty = setting.parameter();
+                let stored = setting.value(&wire, quote!(self.refusals), quote!(value));
+                let stored = match inner {
+                    Some(_) => quote!(::std::option::Option::Some(#stored)),
+                    None => stored,
                 };
                 let mut doc = described.clone();
                 if doc.is_empty() {
                     doc.push(format!("Sets `{wire}`."));
                 }
-                if option_inner(&field.ty).is_some() {
+                if let Some(note) = setting.note() {
+                    doc.push(String::new());
+                    doc.push(note);
+                }
+                if inner.is_some() {
                     doc.push(String::new());
                     let skipped = field
                         .attrs
@@ -493,7 +791,7 @@ fn constructor(
                     #( #[doc = #doc] )*
                     #[must_use]
                     pub fn #setter(mut self, value: #ty) -> Self {
-                        self.#ident = #wrap;
+                        self.#ident = #stored;
                         self
                     }
                 });
@@ -518,7 +816,9 @@ fn constructor(
             #( #[doc = #new_doc] )*
             #lint
             pub fn new( #( #parameters ),* ) -> Self {
-                Self { #( #inits ),* }
+                #[allow(unused_mut)]
+                let mut refusals = crate::field::Refusals::default();
+                Self { #( #inits, )* refusals }
             }
             #( #setters )*
         }

@@ -64,9 +64,7 @@ async fn main() -> Result<(), Error> {
     }
 
     let mailbox = client
-        .create_mailbox(CreateMailboxBody::new(
-            format!("support@{name}").parse().map_err(invalid)?,
-        ))
+        .create_mailbox(CreateMailboxBody::new(format!("support@{name}")))
         .idempotency_key(format!("provision-mailbox-{name}").as_str())
         .await?;
     println!("mailbox {} created", mailbox.mailbox.email);
@@ -74,7 +72,7 @@ async fn main() -> Result<(), Error> {
     let key = client
         .create_mailbox_key(
             mailbox.mailbox.id.as_str(),
-            CreateMailboxKeyBody::new("Provisioning example".parse().map_err(invalid)?),
+            CreateMailboxKeyBody::new("Provisioning example"),
         )
         .await?;
     if let Some(credential) = &key.credential {
@@ -98,8 +96,4 @@ async fn main() -> Result<(), Error> {
         webhook.id, webhook.url
     );
     Ok(())
-}
-
-fn invalid(error: impl std::fmt::Display) -> Error {
-    Error::InvalidRequest(error.to_string())
 }

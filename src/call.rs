@@ -17,6 +17,7 @@ use tracing::Instrument;
 use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
+use crate::field::Checked;
 use crate::generated;
 use crate::response::{header, Conditional, NotModified, RateLimit, Response, X_REQUEST_ID};
 use crate::retry::RetryPolicy;
@@ -35,13 +36,14 @@ pub type ConditionalFuture<T> =
 pub(crate) type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
 
 /// What every request holds besides its parameters: the client it goes through, its own
-/// options, and the first parameter value found invalid, reported when it is sent.
+/// options, and what was found invalid in its parameters, reported when it is sent.
 #[derive(Clone, Debug)]
 pub(crate) struct Call {
     client: Client,
     retry: Option<RetryPolicy>,
-    /// Boxed: a bad value is rare and every request carries this field.
-    invalid: Option<Box<(&'static str, String)>>,
+    /// Each complaint under the parameter it concerns. Boxed: a bad value is rare and every
+    /// request carries this field.
+    invalid: Option<Box<Vec<(&'static str, String)>>>,
 }
 
 impl Call {
@@ -57,20 +59,19 @@ impl Call {
         self.retry = Some(policy);
     }
 
-    /// Records the outcome of setting parameter `name`: a value set again replaces the
-    /// complaint about the earlier one.
-    fn record(&mut self, name: &'static str, complaint: Option<String>) {
-        match complaint {
-            Some(message) => {
-                if self.invalid.as_ref().is_none_or(|old| old.0 == name) {
-                    self.invalid = Some(Box::new((name, message)));
-                }
-            }
-            None => {
-                if self.invalid.as_ref().is_some_and(|old| old.0 == name) {
-                    self.invalid = None;
-                }
-            }
+    /// Records the outcome of setting parameter `name`: a value set again replaces what was
+    /// said about the earlier one, and only that.
+    fn record(&mut self, name: &'static str, complaints: impl IntoIterator<Item = String>) {
+        if let Some(list) = &mut self.invalid {
+            list.retain(|(parameter, _)| *parameter != name);
+        }
+        let mut complaints = complaints.into_iter().peekable();
+        if complaints.peek().is_some() {
+            let list = self.invalid.get_or_insert_with(Default::default);
+            list.extend(complaints.map(|complaint| (name, complaint)));
+        }
+        if self.invalid.as_ref().is_some_and(|list| list.is_empty()) {
+            self.invalid = None;
         }
     }
 
@@ -91,6 +92,21 @@ impl Call {
                 None
             }
         }
+    }
+
+    /// The request body, with what was refused of the values set on it kept for when the
+    /// request is sent.
+    pub(crate) fn body<T, V>(&mut self, value: V) -> Option<T>
+    where
+        T: Checked,
+        V: TryInto<T>,
+        V::Error: std::fmt::Display,
+    {
+        let body = self.converted::<T, V>("body", value)?;
+        let mut refusals = Vec::new();
+        body.refusals("", &mut refusals);
+        self.record("body", refusals);
+        Some(body)
     }
 
     /// `value` for number parameter `name`, checked against the schema's bounds. `None` means
@@ -123,11 +139,18 @@ impl Call {
         value.filter(|_| valid)
     }
 
-    /// The error to end the request with, when a parameter was invalid.
+    /// The error to end the request with, when a parameter was invalid: it names every
+    /// complaint, so that one attempt shows all that needs fixing.
     fn invalid(&mut self) -> Option<Error> {
-        self.invalid
-            .take()
-            .map(|invalid| Error::InvalidRequest(invalid.1))
+        let list = self.invalid.take()?;
+        let mut message = String::new();
+        for (index, (_, complaint)) in list.iter().enumerate() {
+            if index > 0 {
+                message.push_str("; ");
+            }
+            message.push_str(complaint);
+        }
+        Some(Error::InvalidRequest(message))
     }
 }
 
@@ -511,4 +534,35 @@ fn nowhere(_: &[u8]) -> Option<String> {
 
 fn api(error: ApiError) -> Error {
     Error::Api(Box::new(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(call: &mut Call) -> Option<String> {
+        match call.invalid()? {
+            Error::InvalidRequest(message) => Some(message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_parameter_set_again_withdraws_only_its_own_complaint() {
+        let client = Client::new("smx_root_unit").expect("client");
+        let mut call = Call::new(&client);
+        call.checked_number::<u64>("a", Some(0), Some(1), None);
+        call.checked_number::<u64>("b", Some(9), None, Some(5));
+        assert_eq!(
+            message(&mut call.clone()).as_deref(),
+            Some("a must be at least 1, not 0; b must be at most 5, not 9")
+        );
+        call.checked_number::<u64>("a", Some(1), Some(1), None);
+        assert_eq!(
+            message(&mut call.clone()).as_deref(),
+            Some("b must be at most 5, not 9")
+        );
+        call.checked_number::<u64>("b", Some(5), None, Some(5));
+        assert_eq!(message(&mut call), None);
+    }
 }

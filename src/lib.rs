@@ -83,8 +83,11 @@
 //! # Request bodies
 //!
 //! Every request body has a `new` taking the fields the API requires, and a method per other
-//! field. Values with constraints (lengths, patterns) have types of their own, made with
-//! `parse()` or `try_from`, which check them before anything is sent.
+//! field. Fields with constraints (lengths, patterns, bounds) take plain text and numbers
+//! ([`IntoChecked`]) and check them as they are set: a value that does not fit keeps the chain
+//! going, and the request carrying the body fails with [`Error::InvalidRequest`] naming each
+//! such field (`body field send_scope.group_public_ids[1] is invalid: …`) before anything is
+//! sent.
 //!
 //! In an update, a field left unset keeps its value. Fields the API lets you remove take a
 //! [`Clearable`]: a value (or `Clearable::Set(value)`) changes it and `Clearable::Clear` sends
@@ -94,8 +97,9 @@
 //! # async fn run(client: sendmux_management::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! use sendmux_management::{types, Clearable};
 //!
-//! let body = types::CreateMailboxBody::new("support@mail.example.com".parse()?)
-//!     .display_name("Support".parse()?);
+//! let body = types::CreateMailboxBody::new("support@mail.example.com")
+//!     .display_name("Support")
+//!     .quota_bytes(5_368_709_120);
 //! let created = client.create_mailbox(body).await?;
 //!
 //! let body = types::WebhookUpdateBody::new()
@@ -223,6 +227,7 @@ mod clearable;
 mod client;
 mod envelope;
 mod error;
+mod field;
 mod generated;
 mod hooks;
 mod lookahead;
@@ -254,6 +259,7 @@ pub use error::{
     ApiError, ConfigError, DecodeError, Error, FieldIssue, RedirectError, TransportError,
     TransportErrorKind,
 };
+pub use field::IntoChecked;
 pub use generated::types;
 pub use pacer::RateBudget;
 pub use pagination::{Items, Pages};

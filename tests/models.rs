@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::num::NonZeroU64;
-
 use common::{client, expect, fixture};
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -31,12 +29,12 @@ fn a_body_is_built_from_its_required_fields_alone() {
 
 #[test]
 fn setters_fill_the_other_fields_and_nested_objects_have_constructors_too() {
-    let body = types::CreateMailboxBody::new("ada@notify.example.com".parse().unwrap())
-        .display_name("Ada".parse().unwrap())
-        .quota_bytes(NonZeroU64::new(5_368_709_120).unwrap())
+    let body = types::CreateMailboxBody::new("ada@notify.example.com")
+        .display_name("Ada")
+        .quota_bytes(5_368_709_120)
         .send_scope(
             types::CreateMailboxBodySendScope::new(SendScopeType::Providers)
-                .provider_public_ids(["dprov_1".parse().unwrap()]),
+                .provider_public_ids(["dprov_1"]),
         );
     assert_eq!(
         serde_json::to_value(&body).unwrap(),

@@ -541,10 +541,7 @@ async fn create_mailbox_key() {
     )
     .await;
     let result = client(&server)
-        .create_mailbox_key(
-            "mbx_1",
-            types::CreateMailboxKeyBody::new("Deploy bot".parse().unwrap()),
-        )
+        .create_mailbox_key("mbx_1", types::CreateMailboxKeyBody::new("Deploy bot"))
         .idempotency_key("key-1")
         .await;
     finish(mock, result, &body, 201).await;
@@ -717,7 +714,7 @@ async fn update_provider() {
         .update_provider(
             "dprov_1",
             types::ProviderUpdateBody::new()
-                .name("Primary relay".parse().unwrap())
+                .name("Primary relay")
                 .from_name("Billing")
                 .tracking_domain(Clearable::Clear)
                 .quotas(quotas),
@@ -967,7 +964,7 @@ async fn create_webhook() {
                     types::WebhookEventType::MessageComplained,
                 ],
             )
-            .name("Bounces".parse().unwrap())
+            .name("Bounces")
             .filters(types::WebhookFilters::new(["mbx_1".to_owned()])),
         )
         .idempotency_key("hook-1")

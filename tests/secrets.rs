@@ -77,10 +77,7 @@ async fn a_new_mailbox_key_does_not_print_its_secret() {
     )
     .await;
     let key = client(&server)
-        .create_mailbox_key(
-            "mbx_1",
-            types::CreateMailboxKeyBody::new("Mail client".parse().unwrap()),
-        )
+        .create_mailbox_key("mbx_1", types::CreateMailboxKeyBody::new("Mail client"))
         .await
         .expect("created");
     let shown = printed(&key);
@@ -136,11 +133,11 @@ fn provider_body() -> types::ProviderCreateBody {
 
 fn provider_body_with(password: impl Into<Secret>) -> types::ProviderCreateBody {
     types::ProviderCreateBody::new(
-        "Transactional SMTP".parse().unwrap(),
-        "smtp.example.net".parse().unwrap(),
-        std::num::NonZeroU64::new(587).unwrap(),
+        "Transactional SMTP",
+        "smtp.example.net",
+        587,
         types::SmtpProtocol::Starttls,
-        "relay".parse().unwrap(),
+        "relay",
         password,
     )
 }
