@@ -6,8 +6,9 @@
 //!   fields to be present, and a server that leaves one out would fail the whole response.
 //! - Timestamps decode with `crate::timestamp`, which accepts the ISO 8601 forms servers emit.
 //! - Request bodies (and the object schemas nested in them) get a constructor taking the fields
-//!   that must have a value, and one chainable setter per other field; typify's fallible
-//!   `builder()` is dropped from them so that there is one way to build a body.
+//!   that must have a value, and one chainable setter per other field, which check constrained
+//!   values as they are set (`crate::field`); typify's fallible `builder()` is dropped from every
+//!   model and its `builder` module is kept crate-private, for the generated client alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,13 +81,17 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
     }
 
     let bodies = request_bodies(spec, &structs)?;
-    types.retain(|item| !is_typify_builder_fn(item, &bodies));
+    // Typify's builders stay only for the generated client, which keeps request bodies in
+    // them: bodies have constructors and setters, and other models come from answers or their
+    // `example()`.
+    types.retain(|item| !is_typify_builder_fn(item));
     for item in types.iter_mut() {
         match item {
             syn::Item::Struct(model) if bodies.contains(&model.ident.to_string()) => {
                 keep_refusals(model)?;
             }
             syn::Item::Mod(builders) if builders.ident == "builder" => {
+                builders.vis = syn::parse_quote!(pub(crate));
                 RefusalsInLiterals { bodies: &bodies }.visit_item_mod_mut(builders);
             }
             _ => {}
@@ -512,18 +517,12 @@ fn wire_name(field: &syn::Field) -> String {
     name
 }
 
-/// Typify's `impl X { pub fn builder() -> builder::X }` for a model in `bodies`.
-fn is_typify_builder_fn(item: &syn::Item, bodies: &BTreeSet<String>) -> bool {
+/// Typify's `impl X { pub fn builder() -> builder::X }`.
+fn is_typify_builder_fn(item: &syn::Item) -> bool {
     let syn::Item::Impl(block) = item else {
         return false;
     };
-    if block.trait_.is_some() {
-        return false;
-    }
-    let Some(segment) = last_segment(&block.self_ty) else {
-        return false;
-    };
-    bodies.contains(&segment.ident.to_string())
+    block.trait_.is_none()
         && block.items.len() == 1
         && matches!(&block.items[0], syn::ImplItem::Fn(f) if f.sig.ident == "builder")
 }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 
-use futures::{FutureExt, TryStreamExt};
+use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
 use serde::de::DeserializeOwned;
@@ -175,7 +175,7 @@ pub(crate) trait Operation: Send + Sized + 'static {
 /// the future's large output is not wrapped in a `Result` and copied again on its way out.
 fn start<O: Operation>(
     operation: O,
-) -> Result<impl Future<Output = (Raw<O::Answer>, CallState)> + Send, Error> {
+) -> Result<impl Future<Output = (Raw<O::Answer>, Box<RefCell<CallState>>)> + Send, Error> {
     let (mut call, params) = operation.into_parts();
     if let Some(error) = call.invalid() {
         return Err(error);
@@ -323,6 +323,7 @@ where
 {
     Box::pin(async move {
         let (raw, state) = start(operation)?.await;
+        let state = RefCell::into_inner(*state);
         match raw {
             Ok(value) => Ok(unwrap(value, state)),
             Err(error) => Err(Box::pin(map_error(error, state, locate::<O::Answer>)).await),
@@ -349,7 +350,8 @@ where
 /// An operation answering with a body that is not JSON, returned as text.
 pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
     Box::pin(async move {
-        let (raw, mut state) = start(operation)?.await;
+        let (raw, state) = start(operation)?.await;
+        let mut state = RefCell::into_inner(*state);
         let value = match raw {
             Ok(value) => value,
             Err(error) => return Err(Box::pin(map_error(error, state, nowhere)).await),
@@ -377,7 +379,8 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
 #[allow(dead_code)] // No operation of the current spec answers without a body.
 pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
     Box::pin(async move {
-        let (raw, mut state) = start(operation)?.await;
+        let (raw, state) = start(operation)?.await;
+        let mut state = RefCell::into_inner(*state);
         match raw {
             Ok(value) => {
                 let headers = state.take_headers();
@@ -391,13 +394,14 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
 
 /// Runs the request inside its tracing span and call state, returning both outcomes.
 ///
-/// Not an `async fn`: its arguments would be kept in the future beside the block that takes
-/// them over, and the request's future is the largest of them.
+/// The state comes back in the box it lived in while the request ran: taken from the scope
+/// once the request is done, it moves out as a pointer rather than a copy of itself through
+/// every layer of the call.
 fn traced<T>(
     operation: &'static str,
     retry: Option<RetryPolicy>,
     send: impl Future<Output = Raw<T>>,
-) -> impl Future<Output = (Raw<T>, CallState)> {
+) -> impl Future<Output = (Raw<T>, Box<RefCell<CallState>>)> {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
     let span = tracing::info_span!(
@@ -409,13 +413,18 @@ fn traced<T>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    // A combinator rather than an `async` block, which would keep a second copy of `send`.
-    let run = send.map(|raw| (raw, CALL.with(|state| state.take())));
     let state = Box::new(RefCell::new(CallState {
         retry,
         ..CallState::default()
     }));
-    CALL.scope(state, run).instrument(span)
+    let run = CALL.scope(state, send).instrument(span);
+    async move {
+        let mut run = std::pin::pin!(run);
+        let raw = run.as_mut().await;
+        // The scope hands its value back once its future has completed.
+        let state = run.inner_pin_mut().take_value().unwrap_or_default();
+        (raw, state)
+    }
 }
 
 fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E::Data> {

@@ -117,15 +117,14 @@ fn a_webhook_event_without_its_nullable_fields_decodes() {
 }
 
 #[test]
-fn a_response_model_built_for_a_test_leaves_its_nullable_fields_none() {
-    let mailbox = types::Mailbox::builder()
-        .id("mbx_1")
-        .email("ada@notify.example.com")
-        .status(types::MailboxStatus::Active)
-        .created_at(chrono::Utc::now());
-    let mailbox = types::Mailbox::try_from(mailbox).expect("nothing else is required");
-    assert_eq!(mailbox.display_name, None);
-    assert_eq!(mailbox.send_scope, None);
+fn a_response_model_for_a_test_starts_from_its_example() {
+    let mut mailbox = types::Mailbox::example();
+    mailbox.id = "mbx_1".to_owned();
+    mailbox.display_name = None;
+    let sent = serde_json::to_value(&mailbox).unwrap();
+    assert_eq!(sent["id"], "mbx_1");
+    let back: types::Mailbox = serde_json::from_value(sent).expect("decodes");
+    assert_eq!(back, mailbox);
 }
 
 #[test]

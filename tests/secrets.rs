@@ -6,7 +6,7 @@ mod common;
 use common::{client, contract, expect, fixture};
 use httpmock::Method::POST;
 use httpmock::MockServer;
-use sendmux_management::{types, webhooks, Secret};
+use sendmux_management::{types, webhooks, Client, Secret};
 use serde_json::{json, Value};
 
 const MAILBOX_SECRET: &str = "mbxsecret_Q7v2LwX9pK4d";
@@ -151,8 +151,12 @@ fn a_request_body_does_not_print_its_password() {
     for shown in [
         printed(&body),
         printed(&update),
-        // What the request builders hold a body in.
-        printed(&types::builder::ProviderCreateBody::from(body.clone())),
+        // A request holding the body.
+        printed(
+            &Client::new("smx_root_unit")
+                .unwrap()
+                .create_provider(body.clone()),
+        ),
     ] {
         assert!(!shown.contains(SMTP_PASSWORD), "{shown}");
     }
