@@ -234,7 +234,7 @@ fn checked_parts(model: &syn::ItemStruct, bodies: &BTreeSet<String>) -> TokenStr
 }
 
 /// The `minimum` and `maximum` of integer property `wire` of component schema `schema`.
-fn bounds(spec: &OpenAPI, schema: &str, wire: &str) -> (Option<i64>, Option<i64>) {
+fn bounds(spec: &OpenAPI, schema: &str, wire: &str) -> Bounds {
     let property = spec
         .components
         .as_ref()
@@ -570,19 +570,16 @@ fn initial(field: &syn::Field) -> Option<TokenStream> {
     value
 }
 
+/// The `minimum` and `maximum` of an integer field, when the spec gives them.
+type Bounds = (Option<i64>, Option<i64>);
+
 /// How a constructor parameter or setter takes the value of one field.
 enum Setting {
     /// A constrained text type, or a number that cannot be zero: the type itself or a plain
     /// value, checked as it is set (and against the schema's bounds, if it has any).
-    Checked {
-        ty: TokenStream,
-        bounds: (Option<i64>, Option<i64>),
-    },
+    Checked { ty: TokenStream, bounds: Bounds },
     /// A bounded integer, checked as it is set.
-    Bounded {
-        ty: TokenStream,
-        bounds: (Option<i64>, Option<i64>),
-    },
+    Bounded { ty: TokenStream, bounds: Bounds },
     /// A list of constrained text values, each checked.
     Each { item: TokenStream },
     /// Anything converting into the type.
@@ -590,7 +587,7 @@ enum Setting {
 }
 
 impl Setting {
-    fn of(ty: &syn::Type, newtypes: &BTreeSet<String>, bounds: (Option<i64>, Option<i64>)) -> Self {
+    fn of(ty: &syn::Type, newtypes: &BTreeSet<String>, bounds: Bounds) -> Self {
         let name = last_segment(ty).map(|s| s.ident.to_string());
         let is_newtype = |t: &syn::Type| {
             last_segment(t).is_some_and(|s| newtypes.contains(&s.ident.to_string()))
@@ -660,7 +657,7 @@ impl Setting {
 
     /// What a setter's documentation says about the value it takes.
     fn note(&self) -> Option<String> {
-        let range = |(min, max): &(Option<i64>, Option<i64>)| match (min, max) {
+        let range = |(min, max): &Bounds| match (min, max) {
             (Some(min), Some(max)) => format!(" from {min} to {max}"),
             (Some(min), None) => format!(" of at least {min}"),
             (None, Some(max)) => format!(" of at most {max}"),
@@ -714,7 +711,7 @@ fn constructor(
     model: &syn::ItemStruct,
     order: &[String],
     newtypes: &BTreeSet<String>,
-    bounds: &dyn Fn(&str) -> (Option<i64>, Option<i64>),
+    bounds: &dyn Fn(&str) -> Bounds,
 ) -> TokenStream {
     let name = &model.ident;
     let mut parameters = Vec::new();

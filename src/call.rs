@@ -35,6 +35,9 @@ pub type ConditionalFuture<T> =
 /// What progenitor's request builders return.
 pub(crate) type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
 
+/// Complaints about parameter values, each under the parameter it concerns.
+type Complaints = Vec<(&'static str, String)>;
+
 /// What every request holds besides its parameters: the client it goes through, its own
 /// options, and what was found invalid in its parameters, reported when it is sent.
 #[derive(Clone, Debug)]
@@ -42,8 +45,9 @@ pub(crate) struct Call {
     client: Client,
     retry: Option<RetryPolicy>,
     /// Each complaint under the parameter it concerns. Boxed: a bad value is rare and every
-    /// request carries this field.
-    invalid: Option<Box<Vec<(&'static str, String)>>>,
+    /// request carries this field, which a pointer keeps small.
+    #[allow(clippy::box_collection)]
+    invalid: Option<Box<Complaints>>,
 }
 
 impl Call {
@@ -175,7 +179,7 @@ pub(crate) trait Operation: Send + Sized + 'static {
 /// the future's large output is not wrapped in a `Result` and copied again on its way out.
 fn start<O: Operation>(
     operation: O,
-) -> Result<impl Future<Output = (Raw<O::Answer>, Box<RefCell<CallState>>)> + Send, Error> {
+) -> Result<impl Future<Output = Outcome<O::Answer>> + Send, Error> {
     let (mut call, params) = operation.into_parts();
     if let Some(error) = call.invalid() {
         return Err(error);
@@ -188,6 +192,9 @@ fn start<O: Operation>(
         traced(O::ID, retry, send).await
     })
 }
+
+/// What a call ends with: progenitor's outcome and, in its box, what the hooks learnt.
+type Outcome<T> = (Raw<T>, Box<RefCell<CallState>>);
 
 tokio::task_local! {
     /// What the hooks learn during one call, for the call to read when it ends. Boxed because
@@ -401,7 +408,7 @@ fn traced<T>(
     operation: &'static str,
     retry: Option<RetryPolicy>,
     send: impl Future<Output = Raw<T>>,
-) -> impl Future<Output = (Raw<T>, Box<RefCell<CallState>>)> {
+) -> impl Future<Output = Outcome<T>> {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
     let span = tracing::info_span!(

@@ -76,8 +76,14 @@ impl Whole for NonZeroU64 {
 /// The refusals of the values set on one body, each under the field (`note`) or list entry
 /// (`group_public_ids[1]`) it concerns. Never serialised; compared, cloned and shown with the
 /// body it belongs to.
+///
+/// Boxed: most bodies hold no refusal, and a pointer keeps every body small.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Refusals(Option<Box<Vec<(Cow<'static, str>, String)>>>);
+#[allow(clippy::box_collection)]
+pub struct Refusals(Option<Box<Entries>>);
+
+/// Each refusal under the field or list entry it concerns.
+type Entries = Vec<(Cow<'static, str>, String)>;
 
 impl fmt::Debug for Refusals {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
