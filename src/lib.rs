@@ -192,6 +192,9 @@
 //! - `testing`: the mock API and example models described next.
 //! - `json-schema`: `schemars::JsonSchema` for every model, for comparing models or answers
 //!   with JSON Schemas. Off by default: the derive is a large share of the crate's build time.
+//! - `dynamic`: [`dynamic`], every operation described as data and sent by its id with
+//!   parameters given as JSON, for tools driven by the spec (the `sendmux-mgmt` command line is
+//!   built on it).
 //!
 //! # Testing
 //!
@@ -221,6 +224,9 @@
 mod call;
 mod clearable;
 mod client;
+#[cfg(feature = "dynamic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dynamic")))]
+pub mod dynamic;
 mod envelope;
 mod error;
 mod generated;

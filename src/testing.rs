@@ -33,6 +33,8 @@ use crate::types::{ErrorBody, ErrorCode, ErrorEnvelope, ResponseMeta};
 use crate::{Client, RetryPolicy};
 
 pub use crate::generated::mock::{operations, MockServerExt};
+
+mod examples;
 pub use httpmock::{Method, Mock, MockServer};
 
 /// Decodes the example of a model, written in the spec. Each is checked against its schema by
