@@ -423,9 +423,9 @@ fn typed(arg: Arg, kind: ValueKind) -> Arg {
             (None, None) => value_parser!(i64).into(),
         },
         ValueKind::Number => value_parser!(f64).into(),
-        ValueKind::Boolean => value_parser!(bool).into(),
+        ValueKind::Boolean => value_parser!(bool),
         ValueKind::Enum(values) => PossibleValuesParser::new(values.iter().copied()).into(),
-        _ => value_parser!(String).into(),
+        _ => value_parser!(String),
     };
     arg.value_parser(parser)
 }
