@@ -201,7 +201,8 @@
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
 //! The main models have a ready-made value to answer with, `example()` (as in
-//! `types::Domain::example()`), taken from the examples of the spec.
+//! `types::Domain::example()`), taken from the examples of the spec, and
+//! `MockApi::answer_with_examples` answers every operation with them at once.
 //!
 //! # TLS
 //!
