@@ -99,6 +99,16 @@ fn run() -> Result<(), String> {
     }
     write(&out.join("codegen.rs"), &code)?;
     write(&out.join("requests.rs"), &prettyplease::unparse(&requests))?;
+    // Operations chosen at run time (feature `dynamic`) and the example answers of the mock
+    // (feature `testing`); cheap to make, so made whatever the features.
+    for (file, tokens) in [
+        ("dynamic.rs", glue::dynamic::tokens(&spec)?),
+        ("answers.rs", glue::dynamic::answers(&spec)?),
+    ] {
+        let parsed: syn::File =
+            syn::parse2(tokens).map_err(|e| format!("generated {file} is not valid Rust: {e}"))?;
+        write(&out.join(file), &prettyplease::unparse(&parsed))?;
+    }
     if std::env::var_os("CARGO_FEATURE_TESTING").is_some() {
         // Typed httpmock helpers for users' tests, from a generator of their own: the first one
         // already holds the spec's types.

@@ -19,6 +19,10 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+/// Operations chosen at run time, from the same reading of the spec.
+#[path = "dynamic.rs"]
+pub mod dynamic;
+
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 const IF_NONE_MATCH: &str = "If-None-Match";
 

@@ -196,13 +196,17 @@
 //! - `testing`: the mock API and example models described next.
 //! - `json-schema`: `schemars::JsonSchema` for every model, for comparing models or answers
 //!   with JSON Schemas. Off by default: the derive is a large share of the crate's build time.
+//! - `dynamic`: [`dynamic`], every operation described as data and sent by its id with
+//!   parameters given as JSON, for tools driven by the spec (the `sendmux-mgmt` command line is
+//!   built on it).
 //!
 //! # Testing
 //!
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
 //! The main models have a ready-made value to answer with, `example()` (as in
-//! `types::Domain::example()`), taken from the examples of the spec.
+//! `types::Domain::example()`), taken from the examples of the spec, and
+//! `MockApi::answer_with_examples` answers every operation with them at once.
 //!
 //! # TLS
 //!
@@ -225,6 +229,9 @@
 mod call;
 mod clearable;
 mod client;
+#[cfg(feature = "dynamic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dynamic")))]
+pub mod dynamic;
 mod envelope;
 mod error;
 mod field;

@@ -35,6 +35,8 @@ use crate::{Client, RetryPolicy};
 pub use crate::generated::mock::{operations, MockServerExt};
 pub use httpmock::{Method, Mock, MockServer};
 
+mod examples;
+
 /// Decodes the example of a model, written in the spec. Each is checked against its schema by
 /// `cargo xtask lint` and decoded by the crate's tests, so the failure below cannot happen in a
 /// released crate.
