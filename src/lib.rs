@@ -192,13 +192,19 @@
 //! - `testing`: the mock API and example models described next.
 //! - `json-schema`: `schemars::JsonSchema` for every model, for comparing models or answers
 //!   with JSON Schemas. Off by default: the derive is a large share of the crate's build time.
+//! - `contract` (implies `testing`): the [contract tools](crate::contract) for tests: answers
+//!   checked against `openapi.yaml`, drift reports, stubs that cannot break the contract, and
+//!   record and replay. Off by default: it pulls in a JSON Schema validator.
 //!
 //! # Testing
 //!
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
-//! The main models have a ready-made value to answer with, `example()` (as in
-//! `types::Domain::example()`), taken from the examples of the spec.
+//! Every model has a ready-made value to answer with, `example()` (as in
+//! `types::Domain::example()`), taken from the examples of the spec or composed from those of
+//! its fields. The `contract` feature checks what the API (or a mock) answers against the spec,
+//! reports what the API added that the spec does not know yet, and records and replays
+//! exchanges; see the `contract` module.
 //!
 //! # TLS
 //!
@@ -244,6 +250,10 @@ pub mod webhooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+#[cfg(feature = "contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+pub mod contract;
+
 pub use call::{CallFuture, ConditionalFuture};
 pub use clearable::Clearable;
 pub use client::{
@@ -263,6 +273,6 @@ pub use secret::Secret;
 pub use types::ErrorCode;
 
 /// Compiles the README's examples as doc tests so they cannot rot (they use every feature).
-#[cfg(all(doctest, feature = "testing"))]
+#[cfg(all(doctest, feature = "contract"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
