@@ -16,8 +16,8 @@ use sendmux_management::Client;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The "real" API: a mock whose list answer carries a field and an enum value the spec does
-    // not have, as a newer API would.
+    // The "real" API: a mock whose list answer carries fields and an enum value the spec does
+    // not have, as a newer API would. The enum value breaks the schema, the fields do not.
     let api = MockApi::start().await;
     api.get_domain(|when, then| {
         when.public_id("mdom_1");
@@ -26,6 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut page = serde_json::to_value(DomainPage::of(vec![Domain::example()]))?;
     page["data"][0]["inbound_tls"] = serde_json::json!("required");
     page["data"][0]["dns_records"]["dmarc"]["policy"] = serde_json::json!("reject");
+    page["data"][0]["mode"] = serde_json::json!("receive_only");
     api.list_domains(|_, then| {
         then.into_inner()
             .status(200)

@@ -71,7 +71,9 @@ pub struct Violation {
     /// JSON pointer of the offending value in the body (`/data/mailbox_count`); empty for the
     /// body itself.
     pub pointer: String,
-    /// The schema rule broken: its location in the schema (`/properties/data/.../type`).
+    /// The schema rule broken, by its location in the spec
+    /// (`/components/schemas/DomainMode/enum`); or `json` for a body that is not JSON,
+    /// `responses` for an undocumented status, `operationId` for an unknown operation.
     pub rule: String,
     /// What is wrong, without the offending value (which could be a secret).
     pub message: String,
@@ -141,8 +143,8 @@ impl Inspection {
 pub fn inspect_answer(operation: &str, status: u16, body: &Value) -> Inspection {
     match Contract::get().response_schema(operation, status) {
         Ok(Some((key, schema))) => {
-            let validator = Contract::get().validator(&format!("{operation} {key}"), schema);
-            inspect(&validator, schema, body)
+            let compiled = Contract::get().compiled(&format!("{operation} {key}"), schema);
+            inspect(&compiled, body)
         }
         Ok(None) if body.is_null() => Inspection::default(),
         Ok(None) => Inspection {
@@ -177,8 +179,8 @@ pub fn inspect_model(model: &str, value: &Value) -> Inspection {
             drift: Vec::new(),
         };
     }
-    let validator = Contract::get().validator(&format!("model {model}"), &schema);
-    inspect(&validator, &schema, value)
+    let compiled = Contract::get().compiled(&format!("model {model}"), &schema);
+    inspect(&compiled, value)
 }
 
 /// The operation ids of the spec, sorted, with their method and path template.
@@ -207,13 +209,14 @@ pub fn documented_statuses(operation: &str) -> Vec<(&'static str, bool)> {
         .collect()
 }
 
-fn inspect(validator: &jsonschema::Validator, schema: &Value, body: &Value) -> Inspection {
+fn inspect(compiled: &Compiled, body: &Value) -> Inspection {
     // The check is for tests but runs on every answer: the common case, a valid body, takes
     // the fast path and only a failure pays for the detailed errors.
-    let violations = if validator.is_valid(body) {
+    let violations = if compiled.validator.is_valid(body) {
         Vec::new()
     } else {
-        validator
+        compiled
+            .validator
             .iter_errors(body)
             .map(|error| Violation {
                 pointer: error.instance_path().to_string(),
@@ -224,14 +227,20 @@ fn inspect(validator: &jsonschema::Validator, schema: &Value, body: &Value) -> I
     };
     Inspection {
         violations,
-        drift: drift::find(&Contract::get().document, schema, body),
+        drift: compiled.shapes.find(body),
     }
+}
+
+/// A schema made ready to check bodies with.
+struct Compiled {
+    validator: jsonschema::Validator,
+    shapes: drift::Shapes,
 }
 
 /// The embedded document and the validators compiled from it, one per schema used.
 struct Contract {
     document: Value,
-    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+    compiled: Mutex<HashMap<String, Arc<Compiled>>>,
 }
 
 impl Contract {
@@ -240,7 +249,7 @@ impl Contract {
         CONTRACT.get_or_init(|| Contract {
             // Written by the build script with serde_json, from a spec it has just parsed.
             document: serde_json::from_str(DOCUMENT).unwrap_or_default(),
-            validators: Mutex::default(),
+            compiled: Mutex::default(),
         })
     }
 
@@ -281,14 +290,11 @@ impl Contract {
         Ok((!schema.is_null()).then(|| (key.clone(), schema)))
     }
 
-    /// The validator of `schema`, compiled on first use and kept under `key`.
-    fn validator(&self, key: &str, schema: &Value) -> Arc<jsonschema::Validator> {
-        let mut validators = self
-            .validators
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(validator) = validators.get(key) {
-            return validator.clone();
+    /// `schema` compiled, on first use, and kept under `key`.
+    fn compiled(&self, key: &str, schema: &Value) -> Arc<Compiled> {
+        let mut compiled = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = compiled.get(key) {
+            return found.clone();
         }
         let mut root = schema.clone();
         if let Value::Object(object) = &mut root {
@@ -297,18 +303,19 @@ impl Contract {
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&root)
-            .map(Arc::new)
             // The build script wrote the schemas from a spec `cargo xtask lint` keeps valid; an
             // unusable one would accept everything rather than fail every answer.
             .unwrap_or_else(|_| {
-                Arc::new(
-                    jsonschema::options()
-                        .build(&json!({}))
-                        .unwrap_or_else(|e| unreachable!("the empty schema compiles: {e}")),
-                )
+                jsonschema::options()
+                    .build(&json!({}))
+                    .unwrap_or_else(|e| unreachable!("the empty schema compiles: {e}"))
             });
-        validators.insert(key.to_owned(), validator.clone());
-        validator
+        let found = Arc::new(Compiled {
+            validator,
+            shapes: drift::Shapes::compile(&self.document, schema),
+        });
+        compiled.insert(key.to_owned(), found.clone());
+        found
     }
 }
 

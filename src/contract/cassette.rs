@@ -128,8 +128,13 @@ impl Cassette {
     }
 }
 
-/// A loopback proxy that records what a client exchanges with the API; see the
-/// [module documentation](self).
+/// A loopback proxy that records what a client exchanges with the API into a [`Cassette`], for
+/// [`MockApi::replay`] to serve offline; every recorded answer goes through a
+/// [`ContractCheck`] in report mode ([`Recorder::check`]).
+///
+/// What never reaches a cassette: the request's credential (no request header is kept), the
+/// value of an `Idempotency-Key` (only whether one was sent), and the fields the spec marks
+/// `x-sendmux-secret`, in requests and answers alike (replaced by [`REDACTED`]).
 ///
 /// ```no_run
 /// use sendmux_management::contract::Recorder;

@@ -2,7 +2,7 @@
 //! object may carry more fields; the decoder keeps unknown enum values), so the validator says
 //! nothing; this walk of the body beside its schema finds them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde_json::Value;
@@ -84,110 +84,181 @@ impl fmt::Display for Drift {
     }
 }
 
-/// The drift in `value`, checked against `schema` (whose `$ref`s point into `document`).
-pub(super) fn find(document: &Value, schema: &Value, value: &Value) -> Vec<DriftItem> {
-    let mut walk = Walk {
-        document,
-        found: BTreeSet::new(),
-    };
-    walk.visit(&[(None, schema)], value, "", None, 0);
-    walk.found.into_iter().collect()
+/// What the drift walk needs of a schema, compiled once per response schema: for each place
+/// of a body, the fields declared there and the enum values listed, with every `$ref` followed
+/// and every `allOf`/`anyOf`/`oneOf` merged. A body is then walked without looking anything up
+/// in the spec.
+#[derive(Debug)]
+pub(super) struct Shapes {
+    /// The root is the first.
+    shapes: Vec<Shape>,
 }
 
-struct Walk<'a> {
+#[derive(Debug, Default)]
+struct Shape {
+    /// Whether the schemas here declare an object's fields; a free-form object does not, and
+    /// nothing in it is unknown.
+    declares: bool,
+    properties: HashMap<String, Property>,
+    /// The shape of the fields `additionalProperties` allows.
+    extra: Option<usize>,
+    items: Option<usize>,
+    /// The values allowed here, when every alternative is an enum.
+    listed: Option<Vec<Value>>,
+}
+
+#[derive(Debug)]
+struct Property {
+    /// Model and field (`Domain.mode`), when the field belongs to a component.
+    field: Option<String>,
+    shape: usize,
+}
+
+impl Shapes {
+    /// Compiles `schema`, whose `$ref`s point into `document`.
+    pub(super) fn compile(document: &Value, schema: &Value) -> Self {
+        let mut compiler = Compiler {
+            document,
+            shapes: Vec::new(),
+            known: HashMap::new(),
+        };
+        compiler.shape(&[(None, schema)], 0);
+        Self {
+            shapes: compiler.shapes,
+        }
+    }
+
+    /// The drift in `value`.
+    pub(super) fn find(&self, value: &Value) -> Vec<DriftItem> {
+        let mut found = BTreeSet::new();
+        if !self.shapes.is_empty() {
+            self.walk(0, value, &mut String::new(), None, &mut found);
+        }
+        found.into_iter().collect()
+    }
+
+    fn walk(
+        &self,
+        at: usize,
+        value: &Value,
+        path: &mut String,
+        field: Option<&str>,
+        found: &mut BTreeSet<DriftItem>,
+    ) {
+        let shape = &self.shapes[at];
+        match value {
+            Value::Object(object) if shape.declares => {
+                for (name, member) in object {
+                    let length = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(name);
+                    match (shape.properties.get(name), shape.extra) {
+                        (Some(property), _) => {
+                            self.walk(
+                                property.shape,
+                                member,
+                                path,
+                                property.field.as_deref(),
+                                found,
+                            );
+                        }
+                        (None, Some(extra)) => self.walk(extra, member, path, None, found),
+                        (None, None) => {
+                            found.insert(DriftItem::UnknownField { path: path.clone() });
+                        }
+                    }
+                    path.truncate(length);
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = shape.items {
+                    let length = path.len();
+                    path.push_str("[]");
+                    for value in items {
+                        self.walk(item, value, path, field, found);
+                    }
+                    path.truncate(length);
+                }
+            }
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                if let Some(listed) = &shape.listed {
+                    if !listed.contains(value) {
+                        let text = match value {
+                            Value::String(text) => text.clone(),
+                            other => other.to_string(),
+                        };
+                        found.insert(DriftItem::NewEnumValue {
+                            value: text,
+                            field: field.map_or_else(|| display_path(path), str::to_owned),
+                        });
+                    }
+                }
+            }
+            Value::Object(_) | Value::Null => {}
+        }
+    }
+}
+
+struct Compiler<'a> {
     document: &'a Value,
-    found: BTreeSet<DriftItem>,
+    shapes: Vec<Shape>,
+    /// The shape compiled for each set of schemas, by their addresses: shared parts of the
+    /// spec are compiled once, and a cyclic schema ends.
+    known: HashMap<Vec<usize>, usize>,
 }
 
-/// A schema the value must match, with the model it belongs to when it came from a component.
+/// A schema, with the model it belongs to when it came from a component.
 type Facet<'a> = (Option<&'a str>, &'a Value);
 
-impl<'a> Walk<'a> {
-    /// `schemas` are the alternatives at this place of the body, `path` its place, `field`
-    /// its name as model and field when known.
-    fn visit(
-        &mut self,
-        schemas: &[Facet<'a>],
-        value: &Value,
-        path: &str,
-        field: Option<&str>,
-        depth: usize,
-    ) {
-        if depth > MAX_DEPTH {
-            return;
-        }
+impl<'a> Compiler<'a> {
+    /// The shape of a place where a value must match `schemas` (alternatives).
+    fn shape(&mut self, schemas: &[Facet<'a>], depth: usize) -> usize {
         let mut facets = Vec::new();
         for &(owner, schema) in schemas {
             self.flatten(owner, schema, &mut facets, depth);
         }
-        match value {
-            Value::Object(object) => self.object(&facets, object, path, depth),
-            Value::Array(items) => {
-                let inner: Vec<Facet<'a>> = facets
-                    .iter()
-                    .filter_map(|&(owner, s)| s.get("items").map(|items| (owner, items)))
-                    .collect();
-                if inner.is_empty() {
-                    return;
-                }
-                let path = format!("{path}[]");
-                for item in items {
-                    self.visit(&inner, item, &path, field, depth + 1);
-                }
-            }
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                let listed: Vec<&Vec<Value>> = facets
-                    .iter()
-                    .filter_map(|(_, s)| s.get("enum").and_then(Value::as_array))
-                    .collect();
-                let declares_other_kind = facets
-                    .iter()
-                    .any(|(_, s)| s.get("enum").is_none() && s.get("type").is_some());
-                if !listed.is_empty()
-                    && !declares_other_kind
-                    && !listed.iter().any(|values| values.contains(value))
-                {
-                    let text = match value {
-                        Value::String(text) => text.clone(),
-                        other => other.to_string(),
-                    };
-                    self.found.insert(DriftItem::NewEnumValue {
-                        value: text,
-                        field: field.map_or_else(|| display_path(path), str::to_owned),
-                    });
-                }
-            }
-            Value::Null => {}
-        }
-    }
-
-    fn object(
-        &mut self,
-        facets: &[Facet<'a>],
-        object: &serde_json::Map<String, Value>,
-        path: &str,
-        depth: usize,
-    ) {
-        let declaring: Vec<Facet<'a>> = facets
+        let key: Vec<usize> = facets
             .iter()
-            .copied()
-            .filter(|(_, s)| {
-                s.get("properties").is_some() || s.get("additionalProperties").is_some()
+            .map(|(_, schema)| std::ptr::from_ref::<Value>(schema) as usize)
+            .collect();
+        if let Some(&known) = self.known.get(&key) {
+            return known;
+        }
+        let id = self.shapes.len();
+        self.shapes.push(Shape::default());
+        self.known.insert(key, id);
+        if depth > MAX_DEPTH {
+            return id;
+        }
+
+        let items: Vec<Facet<'a>> = facets
+            .iter()
+            .filter_map(|&(owner, s)| s.get("items").map(|items| (owner, items)))
+            .collect();
+        let items = (!items.is_empty()).then(|| self.shape(&items, depth + 1));
+
+        let extras: Vec<Facet<'a>> = facets
+            .iter()
+            .filter_map(|&(owner, s)| {
+                let extra = s.get("additionalProperties").filter(|e| e.is_object())?;
+                Some((owner, extra))
             })
             .collect();
-        if declaring.is_empty() {
-            // A free-form object: nothing to compare with.
-            return;
-        }
-        for (name, member) in object {
-            let child = if path.is_empty() {
-                name.clone()
-            } else {
-                format!("{path}.{name}")
-            };
+        let declares = facets
+            .iter()
+            .any(|(_, s)| s.get("properties").is_some() || s.get("additionalProperties").is_some());
+        let names: BTreeSet<&'a String> = facets
+            .iter()
+            .filter_map(|(_, s)| s.get("properties").and_then(Value::as_object))
+            .flat_map(serde_json::Map::keys)
+            .collect();
+        let mut properties = HashMap::new();
+        for name in names {
             let mut inner = Vec::new();
             let mut field = None;
-            for &(owner, schema) in &declaring {
+            for &(owner, schema) in &facets {
                 if let Some(property) = schema.get("properties").and_then(|p| p.get(name)) {
                     inner.push((owner, property));
                     if field.is_none() {
@@ -200,12 +271,29 @@ impl<'a> Walk<'a> {
                     inner.push((owner, extra));
                 }
             }
-            if inner.is_empty() {
-                self.found.insert(DriftItem::UnknownField { path: child });
-                continue;
-            }
-            self.visit(&inner, member, &child, field.as_deref(), depth + 1);
+            let shape = self.shape(&inner, depth + 1);
+            properties.insert(name.clone(), Property { field, shape });
         }
+        let extra = (!extras.is_empty()).then(|| self.shape(&extras, depth + 1));
+
+        let lists: Vec<&Vec<Value>> = facets
+            .iter()
+            .filter_map(|(_, s)| s.get("enum").and_then(Value::as_array))
+            .collect();
+        let other_kind = facets
+            .iter()
+            .any(|(_, s)| s.get("enum").is_none() && s.get("type").is_some());
+        let listed = (!lists.is_empty() && !other_kind)
+            .then(|| lists.into_iter().flatten().cloned().collect());
+
+        self.shapes[id] = Shape {
+            declares,
+            properties,
+            extra,
+            items,
+            listed,
+        };
+        id
     }
 
     /// Follows `$ref`s and opens `allOf`/`anyOf`/`oneOf`, down to the schemas that say what a
