@@ -39,9 +39,9 @@ impl MockApi {
     /// api.stub_json("get_me", 200, &me);
     /// assert!(api.client().get_me().await.is_ok());
     ///
-    /// let broken = std::panic::catch_unwind(|| {
-    ///     api.stub_json("get_me", 200, &json!({ "ok": true }))
-    /// });
+    /// let broken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     api.stub_json("get_me", 200, &json!({ "ok": true }));
+    /// }));
     /// assert!(broken.is_err());
     /// # }
     /// ```
