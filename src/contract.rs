@@ -141,11 +141,8 @@ impl Inspection {
 /// schema for that status (an exact status, else its range such as `4XX`, else `default`). An
 /// unknown operation or an undocumented status is a violation.
 pub fn inspect_answer(operation: &str, status: u16, body: &Value) -> Inspection {
-    match Contract::get().response_schema(operation, status) {
-        Ok(Some((key, schema))) => {
-            let compiled = Contract::get().compiled(&format!("{operation} {key}"), schema);
-            inspect(&compiled, body)
-        }
+    match Contract::get().answer(operation, status) {
+        Ok(Some(compiled)) => inspect(&compiled, body),
         Ok(None) if body.is_null() => Inspection::default(),
         Ok(None) => Inspection {
             violations: vec![Violation {
@@ -241,6 +238,9 @@ struct Compiled {
 struct Contract {
     document: Value,
     compiled: Mutex<HashMap<String, Arc<Compiled>>>,
+    /// What each answer is checked with, by operation and status: `None` for a status
+    /// documented without a JSON body. Looked up without building a key, as every answer is.
+    answers: Mutex<HashMap<String, HashMap<u16, Option<Arc<Compiled>>>>>,
 }
 
 impl Contract {
@@ -250,6 +250,7 @@ impl Contract {
             // Written by the build script with serde_json, from a spec it has just parsed.
             document: serde_json::from_str(DOCUMENT).unwrap_or_default(),
             compiled: Mutex::default(),
+            answers: Mutex::default(),
         })
     }
 
@@ -259,6 +260,34 @@ impl Contract {
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
+    }
+
+    /// What `operation`'s answer with `status` is checked with; `None` for a status documented
+    /// without a JSON body.
+    fn answer(
+        &'static self,
+        operation: &str,
+        status: u16,
+    ) -> Result<Option<Arc<Compiled>>, Violation> {
+        let cached = self
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(operation)
+            .and_then(|statuses| statuses.get(&status).cloned());
+        if let Some(found) = cached {
+            return Ok(found);
+        }
+        let found = self
+            .response_schema(operation, status)?
+            .map(|(key, schema)| self.compiled(&format!("{operation} {key}"), schema));
+        self.answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(operation.to_owned())
+            .or_default()
+            .insert(status, found.clone());
+        Ok(found)
     }
 
     /// The schema of `operation`'s answer with `status` and the status key it is documented
@@ -391,23 +420,29 @@ impl ContractCheck {
         status: u16,
         body: &[u8],
     ) -> Option<ContractViolation> {
-        if matches!(Contract::get().response_schema(operation, status), Ok(None)) {
+        let inspection = match Contract::get().answer(operation, status) {
             // Documented without a JSON body (a 304, a text answer): nothing to check.
-            return None;
-        }
-        let value = if body.iter().all(u8::is_ascii_whitespace) {
-            Ok(Value::Null)
-        } else {
-            serde_json::from_slice::<Value>(body)
-        };
-        let inspection = match value {
-            Ok(value) => inspect_answer(operation, status, &value),
-            Err(error) => Inspection {
-                violations: vec![Violation {
-                    pointer: String::new(),
-                    rule: "json".into(),
-                    message: format!("the body is not JSON: {error}"),
-                }],
+            Ok(None) => return None,
+            Ok(Some(compiled)) => {
+                let value = if body.iter().all(u8::is_ascii_whitespace) {
+                    Ok(Value::Null)
+                } else {
+                    serde_json::from_slice::<Value>(body)
+                };
+                match value {
+                    Ok(value) => inspect(&compiled, &value),
+                    Err(error) => Inspection {
+                        violations: vec![Violation {
+                            pointer: String::new(),
+                            rule: "json".into(),
+                            message: format!("the body is not JSON: {error}"),
+                        }],
+                        drift: Vec::new(),
+                    },
+                }
+            }
+            Err(violation) => Inspection {
+                violations: vec![violation],
                 drift: Vec::new(),
             },
         };
