@@ -228,6 +228,9 @@ fn inspect(compiled: &Compiled, body: &Value) -> Inspection {
     }
 }
 
+/// What an operation's answers are checked with, by status.
+type ByStatus = HashMap<u16, Option<Arc<Compiled>>>;
+
 /// A schema made ready to check bodies with.
 struct Compiled {
     validator: jsonschema::Validator,
@@ -240,7 +243,7 @@ struct Contract {
     compiled: Mutex<HashMap<String, Arc<Compiled>>>,
     /// What each answer is checked with, by operation and status: `None` for a status
     /// documented without a JSON body. Looked up without building a key, as every answer is.
-    answers: Mutex<HashMap<String, HashMap<u16, Option<Arc<Compiled>>>>>,
+    answers: Mutex<HashMap<String, ByStatus>>,
 }
 
 impl Contract {
