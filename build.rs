@@ -9,6 +9,10 @@ use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 
+#[path = "build/contract.rs"]
+mod contract;
+#[path = "build/examples.rs"]
+mod examples;
 #[path = "build/glue.rs"]
 mod glue;
 #[path = "build/models.rs"]
@@ -135,22 +139,36 @@ fn run() -> Result<(), String> {
         .map(|m| format!("    {m},\n"))
         .collect::<String>();
     write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))?;
-    // For the test that decodes every example.
+    // For the tests that decode and check every example: the spec's own and the composed ones.
+    let json = serde_json::to_value(&spec).map_err(|e| format!("the spec as JSON: {e}"))?;
+    let composed: Vec<String> = examples::composed(&json)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     let list = spec
         .components
         .iter()
         .flat_map(|c| &c.schemas)
-        .filter(|(_, schema)| {
-            schema
-                .as_item()
-                .is_some_and(|s| s.schema_data.example.is_some())
+        .filter(|(name, schema)| {
+            composed.contains(name)
+                || schema
+                    .as_item()
+                    .is_some_and(|s| s.schema_data.example.is_some())
         })
         .map(|(name, _)| format!("    {name},\n"))
         .collect::<String>();
     write(
         &out.join("examples.rs"),
         &format!("examples! {{\n{list}}}\n"),
-    )
+    )?;
+    if std::env::var_os("CARGO_FEATURE_CONTRACT").is_some() {
+        // The spec as written (secrets still plain strings), which the answers are checked against.
+        let written: serde_json::Value =
+            serde_yaml::from_str(&text).map_err(|e| format!("the spec as JSON: {e}"))?;
+        let document = contract::document(&written)?;
+        write(&out.join("contract.json"), &document.to_string())?;
+    }
+    Ok(())
 }
 
 /// Component schemas marked `x-sendmux-clearable`, with the Rust type of their value.

@@ -64,9 +64,10 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
         let json = serde_json::to_string(&example).map_err(|e| format!("{name}: {e}"))?;
         let ident = format_ident!("{name}");
         let doc = format!(
-            "A `{name}` holding the example of the spec, for tests (feature `testing`). \
-             `cargo xtask lint` checks each example against its schema and the crate's tests \
-             decode each one, so this never fails."
+            "A `{name}` holding the example of the spec (or one composed from the examples \
+             of its fields), for tests (feature `testing`). `cargo xtask lint` checks each \
+             example of the spec against its schema and the crate's tests decode and check \
+             each one, so this never fails."
         );
         types.push(syn::parse_quote! {
             #[cfg(feature = "testing")]
@@ -404,6 +405,12 @@ pub fn examples(
         }
         found.push((name.clone(), example.clone()));
     }
+    let spec = serde_json::to_value(spec).map_err(|e| format!("the spec as JSON: {e}"))?;
+    found.extend(
+        crate::examples::composed(&spec)
+            .into_iter()
+            .filter(|(name, _)| structs.contains_key(name)),
+    );
     Ok(found)
 }
 

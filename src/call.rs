@@ -206,6 +206,9 @@ tokio::task_local! {
 struct CallState {
     /// The retry policy set on the request, if any, for the retry loop to read.
     retry: Option<RetryPolicy>,
+    /// The operation id, for the contract check to find the answer's schema.
+    #[cfg(feature = "contract")]
+    operation: &'static str,
     status: Option<u16>,
     /// The headers of the answer handed to the generated code, which would otherwise copy
     /// them into its own value; every reader takes them from here. Empty until an answer.
@@ -270,6 +273,13 @@ pub(crate) fn record_idempotency_key(key: &HeaderValue) {
 pub(crate) fn record_credential(authorization: &HeaderValue) {
     let _ =
         CALL.try_with(|state| state.borrow_mut().credential = Some(Credential::new(authorization)));
+}
+
+/// The id of the operation being sent; empty outside a call.
+#[cfg(feature = "contract")]
+pub(crate) fn operation() -> &'static str {
+    CALL.try_with(|state| state.borrow().operation)
+        .unwrap_or_default()
 }
 
 /// Called as each attempt leaves.
@@ -422,6 +432,8 @@ fn traced<T>(
     );
     let state = Box::new(RefCell::new(CallState {
         retry,
+        #[cfg(feature = "contract")]
+        operation,
         ..CallState::default()
     }));
     let run = CALL.scope(state, send).instrument(span);

@@ -127,6 +127,8 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     rate_budget: Option<RateBudget>,
     max_response_bytes: Option<usize>,
+    #[cfg(feature = "contract")]
+    contract: Option<crate::contract::ContractCheck>,
 }
 
 impl ClientBuilder {
@@ -228,6 +230,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Checks every answer body against the operation's response schema in `openapi.yaml`
+    /// before it is decoded, and collects drift; for tests (see [`crate::contract`]).
+    #[cfg(feature = "contract")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+    pub fn contract_check(mut self, check: crate::contract::ContractCheck) -> Self {
+        self.contract = Some(check);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let auth = self.auth.ok_or(ConfigError::MissingKey)??;
@@ -268,6 +279,8 @@ impl ClientBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            #[cfg(feature = "contract")]
+            contract: self.contract,
         }));
         let base = base_url.as_str().trim_end_matches('/');
         Ok(Client {
@@ -308,6 +321,9 @@ pub(crate) struct State {
     /// Time allowed for one attempt, when the client set it; a pacer's wait counts against it.
     pub request_timeout: Option<Duration>,
     pub max_response_bytes: usize,
+    /// Checks answers against the spec, when a test asked for it.
+    #[cfg(feature = "contract")]
+    pub contract: Option<crate::contract::ContractCheck>,
 }
 
 impl State {

@@ -67,6 +67,12 @@ pub enum Error {
     /// The client is misconfigured.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The answer breaks the operation's contract in `openapi.yaml`, and the client checks it
+    /// strictly ([`ContractCheck::strict`](crate::contract::ContractCheck::strict)).
+    #[cfg(feature = "contract")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+    #[error(transparent)]
+    Contract(Box<crate::contract::ContractViolation>),
 }
 
 impl Error {
@@ -204,6 +210,13 @@ impl Error {
                     credential.clean(&mut issue.field);
                     credential.clean(&mut issue.code);
                     credential.clean(&mut issue.message);
+                }
+            }
+            #[cfg(feature = "contract")]
+            Self::Contract(contract) => {
+                for violation in &mut contract.violations {
+                    credential.clean(&mut violation.pointer);
+                    credential.clean(&mut violation.message);
                 }
             }
             Self::Decode(decode) => {

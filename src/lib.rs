@@ -199,14 +199,20 @@
 //! - `dynamic`: [`dynamic`], every operation described as data and sent by its id with
 //!   parameters given as JSON, for tools driven by the spec (the `sendmux-mgmt` command line is
 //!   built on it).
+//! - `contract` (implies `testing`): the [contract tools](crate::contract) for tests: answers
+//!   checked against `openapi.yaml`, drift reports, stubs that cannot break the contract, and
+//!   record and replay. Off by default: it pulls in a JSON Schema validator.
 //!
 //! # Testing
 //!
 //! The `testing` feature adds `testing::MockApi`, a typed mock of the whole API on loopback,
 //! with scripted faults (429, 503, dropped connections) for testing code that uses the client.
-//! The main models have a ready-made value to answer with, `example()` (as in
-//! `types::Domain::example()`), taken from the examples of the spec, and
-//! `MockApi::answer_with_examples` answers every operation with them at once.
+//! Every model has a ready-made value to answer with, `example()` (as in
+//! `types::Domain::example()`), taken from the examples of the spec or composed from those of
+//! its fields, and `MockApi::answer_with_examples` answers every operation with them at once.
+//! The `contract` feature checks what the API (or a mock) answers against the spec,
+//! reports what the API added that the spec does not know yet, and records and replays
+//! exchanges; see the `contract` module.
 //!
 //! # TLS
 //!
@@ -256,6 +262,10 @@ pub mod webhooks;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+#[cfg(feature = "contract")]
+#[cfg_attr(docsrs, doc(cfg(feature = "contract")))]
+pub mod contract;
+
 pub use call::{CallFuture, ConditionalFuture};
 pub use clearable::Clearable;
 pub use client::{
@@ -276,6 +286,6 @@ pub use secret::Secret;
 pub use types::ErrorCode;
 
 /// Compiles the README's examples as doc tests so they cannot rot (they use every feature).
-#[cfg(all(doctest, feature = "testing"))]
+#[cfg(all(doctest, feature = "contract"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -84,6 +84,8 @@ pub(crate) fn execute<'a>(
                 Err(error) => assess_failure(error).map(|reason| (reason, None)),
             };
             let (Some(next), Some((reason, floor))) = (spare, verdict) else {
+                #[cfg(feature = "contract")]
+                check_contract(state, &outcome);
                 if let Ok(answer) = &outcome {
                     if answer.parts.status.is_success() && lookahead::offer(&answer.body) {
                         tokio::task::yield_now().await;
@@ -99,6 +101,8 @@ pub(crate) fn execute<'a>(
                     .is_none_or(|end| end > deadline)
             });
             if past_deadline || !policy.accepts_server_wait(floor) {
+                #[cfg(feature = "contract")]
+                check_contract(state, &outcome);
                 return outcome.map(Answer::into_response);
             }
             tracing::info!(
@@ -112,6 +116,19 @@ pub(crate) fn execute<'a>(
             request = next;
             attempt += 1;
         }
+    }
+}
+
+/// Checks the answer handed to the caller against the spec, when the client was asked to; in
+/// strict mode a violation fails the call.
+#[cfg(feature = "contract")]
+fn check_contract<E>(state: &State, outcome: &Result<Answer, E>) {
+    let (Some(check), Ok(answer)) = (&state.contract, outcome) else {
+        return;
+    };
+    let status = answer.parts.status.as_u16();
+    if let Some(violation) = check.check_body(call::operation(), status, &answer.body) {
+        call::fail_after_exchange(Error::Contract(Box::new(violation)));
     }
 }
 

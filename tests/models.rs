@@ -138,8 +138,12 @@ fn every_example_of_the_spec_is_a_ready_made_model() {
         ($($model:ident,)*) => {{
             $(
                 let written = &spec["components"]["schemas"][stringify!($model)]["example"];
-                common::assert_same_json(&types::$model::example(), written);
-                checked += 1;
+                // The others are composed from their fields' examples, and checked against
+                // their schema in tests/contract_check.rs.
+                if !written.is_null() {
+                    common::assert_same_json(&types::$model::example(), written);
+                    checked += 1;
+                }
             )*
         }};
     }
