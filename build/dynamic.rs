@@ -11,26 +11,7 @@ use openapiv3::{Components, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{cursor_list_item, op, param_doc, Kind, Location, Op, Param, Success};
-
-/// The operations, sorted by id, as `tokens` reads them.
-fn operations(spec: &OpenAPI) -> Result<(Vec<Op>, &Components), String> {
-    let components = spec
-        .components
-        .as_ref()
-        .ok_or("the spec has no components")?;
-    let mut ops = Vec::new();
-    for (path, item) in spec.paths.iter() {
-        let item = item
-            .as_item()
-            .ok_or_else(|| format!("{path}: path items must not be references"))?;
-        for (method, operation) in item.iter() {
-            ops.push(op(path, method, operation, components)?);
-        }
-    }
-    ops.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok((ops, components))
-}
+use super::{cursor_list_item, operations, param_doc, Kind, Location, Op, Param, Success};
 
 /// The table of operations and `prepare`, for `crate::dynamic`.
 pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {

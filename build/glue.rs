@@ -102,9 +102,8 @@ impl Op {
     }
 }
 
-/// The internal glue (for `crate::generated`) and the public request types (for
-/// `crate::requests`).
-pub fn tokens(spec: &OpenAPI) -> Result<(TokenStream, TokenStream), String> {
+/// Every operation of the spec, sorted by id, with the components they refer to.
+fn operations(spec: &OpenAPI) -> Result<(Vec<Op>, &Components), String> {
     let components = spec
         .components
         .as_ref()
@@ -119,6 +118,13 @@ pub fn tokens(spec: &OpenAPI) -> Result<(TokenStream, TokenStream), String> {
         }
     }
     ops.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok((ops, components))
+}
+
+/// The internal glue (for `crate::generated`) and the public request types (for
+/// `crate::requests`).
+pub fn tokens(spec: &OpenAPI) -> Result<(TokenStream, TokenStream), String> {
+    let (ops, components) = operations(spec)?;
 
     let table = ops.iter().map(table_entry);
     let ids = ops.iter().map(|op| op.id.as_str());
