@@ -173,12 +173,7 @@ fn scalar(schema: &Schema, components: &Components) -> Option<TokenStream> {
             })
         }
         SchemaKind::Type(Type::Integer(i)) if i.enumeration.is_empty() => {
-            let min = i
-                .minimum
-                .map(|m| if i.exclusive_minimum { m + 1 } else { m });
-            let max = i
-                .maximum
-                .map(|m| if i.exclusive_maximum { m - 1 } else { m });
+            let (min, max) = super::inclusive_bounds(i);
             Some(integer(min, max))
         }
         SchemaKind::Type(Type::Number(_)) => Some(quote!(crate::dynamic::ValueKind::Number)),

@@ -102,6 +102,17 @@ impl Op {
     }
 }
 
+/// The smallest and largest values an integer schema allows, exclusive bounds made inclusive.
+pub fn inclusive_bounds(integer: &openapiv3::IntegerType) -> (Option<i64>, Option<i64>) {
+    let min = integer
+        .minimum
+        .map(|m| if integer.exclusive_minimum { m + 1 } else { m });
+    let max = integer
+        .maximum
+        .map(|m| if integer.exclusive_maximum { m - 1 } else { m });
+    (min, max)
+}
+
 /// Every operation of the spec, sorted by id, with the components they refer to.
 fn operations(spec: &OpenAPI) -> Result<(Vec<Op>, &Components), String> {
     let components = spec
@@ -288,12 +299,7 @@ fn kind_of(schema: &ReferenceOr<Schema>, components: &Components) -> Option<(Kin
                     Kind::Text
                 }
                 SchemaKind::Type(Type::Integer(i)) if i.enumeration.is_empty() => {
-                    let min = i
-                        .minimum
-                        .map(|m| if i.exclusive_minimum { m + 1 } else { m });
-                    let max = i
-                        .maximum
-                        .map(|m| if i.exclusive_maximum { m - 1 } else { m });
+                    let (min, max) = inclusive_bounds(i);
                     Kind::Integer {
                         signed: min.is_none_or(|m| m < 0),
                         min,

@@ -250,7 +250,7 @@ fn bounds(spec: &OpenAPI, schema: &str, wire: &str) -> Bounds {
         .and_then(ReferenceOr::as_item);
     match property.map(|p| &p.schema_kind) {
         Some(openapiv3::SchemaKind::Type(openapiv3::Type::Integer(integer))) => {
-            (integer.minimum, integer.maximum)
+            crate::glue::inclusive_bounds(integer)
         }
         _ => (None, None),
     }

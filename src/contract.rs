@@ -131,6 +131,14 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// A body refused for one reason found before its schema could be applied.
+    fn refused(violation: Violation) -> Self {
+        Self {
+            violations: vec![violation],
+            drift: Vec::new(),
+        }
+    }
+
     /// Whether the body breaks its schema.
     pub fn is_valid(&self) -> bool {
         self.violations.is_empty()
@@ -144,18 +152,12 @@ pub fn inspect_answer(operation: &str, status: u16, body: &Value) -> Inspection 
     match Contract::get().answer(operation, status) {
         Ok(Some(compiled)) => inspect(&compiled, body),
         Ok(None) if body.is_null() => Inspection::default(),
-        Ok(None) => Inspection {
-            violations: vec![Violation {
-                pointer: String::new(),
-                rule: "content".into(),
-                message: format!("{operation} documents no JSON body for status {status}"),
-            }],
-            drift: Vec::new(),
-        },
-        Err(violation) => Inspection {
-            violations: vec![violation],
-            drift: Vec::new(),
-        },
+        Ok(None) => Inspection::refused(Violation {
+            pointer: String::new(),
+            rule: "content".into(),
+            message: format!("{operation} documents no JSON body for status {status}"),
+        }),
+        Err(violation) => Inspection::refused(violation),
     }
 }
 
@@ -167,14 +169,11 @@ pub fn inspect_model(model: &str, value: &Value) -> Inspection {
         .pointer(&format!("/components/schemas/{model}"))
         .is_none()
     {
-        return Inspection {
-            violations: vec![Violation {
-                pointer: String::new(),
-                rule: "$ref".into(),
-                message: format!("openapi.yaml has no schema {model}"),
-            }],
-            drift: Vec::new(),
-        };
+        return Inspection::refused(Violation {
+            pointer: String::new(),
+            rule: "$ref".into(),
+            message: format!("openapi.yaml has no schema {model}"),
+        });
     }
     let compiled = Contract::get().compiled(&format!("model {model}"), &schema);
     inspect(&compiled, value)
@@ -434,20 +433,14 @@ impl ContractCheck {
                 };
                 match value {
                     Ok(value) => inspect(&compiled, &value),
-                    Err(error) => Inspection {
-                        violations: vec![Violation {
-                            pointer: String::new(),
-                            rule: "json".into(),
-                            message: format!("the body is not JSON: {error}"),
-                        }],
-                        drift: Vec::new(),
-                    },
+                    Err(error) => Inspection::refused(Violation {
+                        pointer: String::new(),
+                        rule: "json".into(),
+                        message: format!("the body is not JSON: {error}"),
+                    }),
                 }
             }
-            Err(violation) => Inspection {
-                violations: vec![violation],
-                drift: Vec::new(),
-            },
+            Err(violation) => Inspection::refused(violation),
         };
         let mut found = self.lock();
         if !inspection.drift.is_empty() {
