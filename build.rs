@@ -3,6 +3,7 @@
 //! secrets (see `build/secrets.rs`), models that can grow (see `build/models.rs`), and per-operation wiring derived from the spec (see
 //! `build/glue.rs`). Nothing here is specific to one operation.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use openapiv3::OpenAPI;
@@ -46,7 +47,7 @@ fn run() -> Result<(), String> {
     let enums = open_enums::open_enums(&spec)?;
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Builder)
+        .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::client::Shared))
@@ -84,7 +85,7 @@ fn run() -> Result<(), String> {
     add_to_types_module(&mut file, enums.iter().map(open_enums::OpenEnum::tokens))?;
     use_own_path_encoder(&mut file)?;
     models::apply(&mut file, &spec)?;
-    let (glue, requests) = glue::tokens(&spec)?;
+    let (glue, requests) = glue::tokens(&spec, &positional_signatures(&file))?;
     let glue: syn::File =
         syn::parse2(glue).map_err(|e| format!("generated glue is not valid Rust: {e}"))?;
     file.items.extend(glue.items);
@@ -235,6 +236,42 @@ fn use_own_path_encoder(file: &mut syn::File) -> Result<(), String> {
         use crate::path_segment::encode_path;
     });
     Ok(())
+}
+
+/// The parameter names of each method of progenitor's `Client`, in the order it takes them.
+fn positional_signatures(file: &syn::File) -> HashMap<String, Vec<String>> {
+    let mut signatures = HashMap::new();
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client || block.trait_.is_some() {
+            continue;
+        }
+        for item in &block.items {
+            let syn::ImplItem::Fn(method) = item else {
+                continue;
+            };
+            if method.sig.asyncness.is_none() {
+                continue;
+            }
+            let names = method
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    syn::FnArg::Typed(typed) => match &*typed.pat {
+                        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                        _ => None,
+                    },
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            signatures.insert(method.sig.ident.to_string(), names);
+        }
+    }
+    signatures
 }
 
 fn write(path: &Path, content: &str) -> Result<(), String> {

@@ -10,7 +10,9 @@
 //!   method on `crate::Client` taking the required parameters, a request type holding the
 //!   parameters with a setter per optional one, `send`/`IntoFuture`, `retry_policy`,
 //!   `if_changed` where `If-None-Match` is documented and `items()`/`pages()` on cursor lists.
-//!   Sending builds progenitor's builder from the stored parameters.
+//!   Sending calls progenitor's method for the operation with the stored parameters.
+
+use std::collections::HashMap;
 
 use openapiv3::{
     Components, OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema,
@@ -134,7 +136,12 @@ fn operations(spec: &OpenAPI) -> Result<(Vec<Op>, &Components), String> {
 
 /// The internal glue (for `crate::generated`) and the public request types (for
 /// `crate::requests`).
-pub fn tokens(spec: &OpenAPI) -> Result<(TokenStream, TokenStream), String> {
+/// `signatures` holds, for each operation id, the parameter names of progenitor's method for it
+/// in the order it takes them.
+pub fn tokens(
+    spec: &OpenAPI,
+    signatures: &HashMap<String, Vec<String>>,
+) -> Result<(TokenStream, TokenStream), String> {
     let (ops, components) = operations(spec)?;
 
     let table = ops.iter().map(table_entry);
@@ -174,7 +181,7 @@ pub fn tokens(spec: &OpenAPI) -> Result<(TokenStream, TokenStream), String> {
         if members.is_empty() {
             continue;
         }
-        modules.push(tag_module(tag, description, &members)?);
+        modules.push(tag_module(tag, description, &members, signatures)?);
     }
     Ok((internal, quote!(#(#modules)*)))
 }
@@ -465,8 +472,8 @@ fn schema_name(reference: &str) -> Result<String, String> {
         .ok_or_else(|| format!("unsupported reference {reference}"))
 }
 
-/// `list_domains` → `ListDomains`, as progenitor names the builder.
-fn builder_ident(id: &str) -> proc_macro2::Ident {
+/// `list_domains` → `ListDomains`: the name of the operation's request type.
+fn request_ident(id: &str) -> proc_macro2::Ident {
     let pascal: String = id
         .split('_')
         .map(|w| {
@@ -598,7 +605,12 @@ fn module_ident(tag: &str) -> proc_macro2::Ident {
     format_ident!("{}", if out.is_empty() { "other" } else { out })
 }
 
-fn tag_module(tag: &str, description: &str, ops: &[&Op]) -> Result<TokenStream, String> {
+fn tag_module(
+    tag: &str,
+    description: &str,
+    ops: &[&Op],
+    signatures: &HashMap<String, Vec<String>>,
+) -> Result<TokenStream, String> {
     let module = module_ident(tag);
     let mut module_doc = format!("# {tag}\n\n");
     if !description.is_empty() {
@@ -612,7 +624,7 @@ fn tag_module(tag: &str, description: &str, ops: &[&Op]) -> Result<TokenStream, 
             "- [`{id}`](crate::Client::{id}) → [`{ty}`](crate::requests::{module}::{ty}): \
              {summary}\n",
             id = op.id,
-            ty = builder_ident(&op.id),
+            ty = request_ident(&op.id),
             summary = op.summary,
         ));
     }
@@ -622,7 +634,12 @@ fn tag_module(tag: &str, description: &str, ops: &[&Op]) -> Result<TokenStream, 
     let methods = ops.iter().map(|op| client_method(op));
     let requests = ops
         .iter()
-        .map(|op| request_type(op))
+        .map(|op| {
+            let signature = signatures
+                .get(&op.id)
+                .ok_or_else(|| format!("progenitor generated no method for {}", op.id))?;
+            request_type(op, signature)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(quote! {
         #[doc = #module_doc]
@@ -690,7 +707,7 @@ fn argument(param: &Param) -> (TokenStream, TokenStream, TokenStream) {
 }
 
 fn pascal(name: &str) -> String {
-    builder_ident(name).to_string()
+    request_ident(name).to_string()
 }
 
 /// The type of the stored value.
@@ -754,7 +771,7 @@ fn accepted(param: &Param) -> String {
 
 fn client_method(op: &Op) -> TokenStream {
     let method = format_ident!("{}", op.id);
-    let request = builder_ident(&op.id);
+    let request = request_ident(&op.id);
     let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
     let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
     let data = data_type(op).to_string().replace(' ', "");
@@ -883,8 +900,8 @@ fn cursor_list_item(op: &Op) -> Option<&TokenStream> {
     }
 }
 
-fn request_type(op: &Op) -> Result<TokenStream, String> {
-    let request = builder_ident(&op.id);
+fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
+    let request = request_ident(&op.id);
     let params_ty = format_ident!("{request}Params");
     let method = format_ident!("{}", op.id);
     let id = &op.id;
@@ -903,15 +920,34 @@ fn request_type(op: &Op) -> Result<TokenStream, String> {
         quote!(#ident: ::std::option::Option<#ty>,)
     });
     let names: Vec<&proc_macro2::Ident> = op.params.iter().map(|p| &p.ident).collect();
-    let builder_calls = op.params.iter().map(|p| {
-        let ident = &p.ident;
-        quote! {
-            if let ::std::option::Option::Some(value) = #ident {
-                raw = raw.#ident(value);
-            }
-        }
-    });
-
+    let prepare = op.params.iter().map(prepare_argument);
+    if signature.len() != op.params.len() {
+        return Err(format!(
+            "progenitor's {} takes ({}), the spec's parameters are ({})",
+            op.id,
+            signature.join(", "),
+            names
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let arguments = signature
+        .iter()
+        .map(|name| {
+            op.params
+                .iter()
+                .find(|p| p.ident == name)
+                .map(raw_argument)
+                .ok_or_else(|| {
+                    format!(
+                        "progenitor's {} takes `{name}`, which the spec lacks",
+                        op.id
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let ident = &p.ident;
         let (ty, bound, value) = argument(p);
@@ -940,11 +976,6 @@ fn request_type(op: &Op) -> Result<TokenStream, String> {
         }
     });
 
-    let raw_binding = if op.params.is_empty() {
-        quote!(let raw = client.#method();)
-    } else {
-        quote!(let mut raw = client.#method();)
-    };
     let (answer, run) = match &op.success {
         Success::Envelope { schema, .. } => {
             let schema = format_ident!("{schema}");
@@ -1065,15 +1096,70 @@ fn request_type(op: &Op) -> Result<TokenStream, String> {
                 client: &crate::generated::Client,
                 params: Self::Params,
             ) -> impl ::std::future::Future<Output = crate::call::Raw<Self::Answer>> + ::std::marker::Send + '_ {
-                let #params_ty { #(#names),* } = params;
-                #raw_binding
-                #(#builder_calls)*
-                raw.send()
+                async move {
+                    let #params_ty { #(#names),* } = params;
+                    #(#prepare)*
+                    client.#method(#(#arguments),*).await
+                }
             }
         }
 
         #list
     })
+}
+
+/// Readies a stored parameter for progenitor's method: a required one must be present, and a
+/// number must fit the type progenitor generated for it.
+fn prepare_argument(param: &Param) -> TokenStream {
+    let ident = &param.ident;
+    let name = &param.name;
+    let invalid = quote!(::progenitor_client::Error::InvalidRequest);
+    let out_of_range = format!("`{name}` is out of range");
+    let by_value = passed_by_value(param);
+    match (param.required, by_value) {
+        (true, _) => {
+            let missing = format!("the required parameter `{name}` has no value");
+            let convert = if by_value {
+                quote! {
+                    let #ident = ::std::convert::TryFrom::try_from(#ident)
+                        .map_err(|_| #invalid(#out_of_range.to_owned()))?;
+                }
+            } else {
+                quote!()
+            };
+            quote! {
+                let ::std::option::Option::Some(#ident) = #ident else {
+                    return ::std::result::Result::Err(#invalid(#missing.to_owned()));
+                };
+                #convert
+            }
+        }
+        (false, true) => quote! {
+            let #ident = match #ident {
+                ::std::option::Option::Some(value) => ::std::option::Option::Some(
+                    ::std::convert::TryFrom::try_from(value)
+                        .map_err(|_| #invalid(#out_of_range.to_owned()))?,
+                ),
+                ::std::option::Option::None => ::std::option::Option::None,
+            };
+        },
+        (false, false) => quote!(),
+    }
+}
+
+/// Progenitor takes numbers and booleans by value, text as `&str` and other types by reference.
+fn raw_argument(param: &Param) -> TokenStream {
+    let ident = &param.ident;
+    match (param.required, passed_by_value(param), &param.kind) {
+        (_, true, _) => quote!(#ident),
+        (true, false, _) => quote!(&#ident),
+        (false, false, Kind::Text) => quote!(#ident.as_deref()),
+        (false, false, _) => quote!(#ident.as_ref()),
+    }
+}
+
+fn passed_by_value(param: &Param) -> bool {
+    matches!(param.kind, Kind::Integer { .. } | Kind::Boolean)
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -7,15 +7,14 @@
 //! - Timestamps decode with `crate::timestamp`, which accepts the ISO 8601 forms servers emit.
 //! - Request bodies (and the object schemas nested in them) get a constructor taking the fields
 //!   that must have a value, and one chainable setter per other field, which check constrained
-//!   values as they are set (`crate::field`); typify's fallible `builder()` is dropped from every
-//!   model and its `builder` module is kept crate-private, for the generated client alone.
+//!   values as they are set (`crate::field`). The client is generated in progenitor's positional
+//!   style, so typify makes no struct builders: bodies are built with these alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, ReferenceOr};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::visit_mut::VisitMut;
 
 const TIMESTAMP: &str = "crate::timestamp::deserialize";
 const OPTIONAL_TIMESTAMP: &str = "crate::timestamp::deserialize_option";
@@ -50,16 +49,6 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
         }
     }
 
-    for item in types.iter_mut() {
-        if let syn::Item::Mod(builders) = item {
-            if builders.ident == "builder" {
-                if let Some((_, items)) = builders.content.as_mut() {
-                    unset_options_are_none(items);
-                }
-            }
-        }
-    }
-
     for (name, example) in examples(spec, &structs)? {
         let json = serde_json::to_string(&example).map_err(|e| format!("{name}: {e}"))?;
         let ident = format_ident!("{name}");
@@ -82,20 +71,11 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
     }
 
     let bodies = request_bodies(spec, &structs)?;
-    // Typify's builders stay only for the generated client, which keeps request bodies in
-    // them: bodies have constructors and setters, and other models come from answers or their
-    // `example()`.
-    types.retain(|item| !is_typify_builder_fn(item));
     for item in types.iter_mut() {
-        match item {
-            syn::Item::Struct(model) if bodies.contains(&model.ident.to_string()) => {
+        if let syn::Item::Struct(model) = item {
+            if bodies.contains(&model.ident.to_string()) {
                 keep_refusals(model)?;
             }
-            syn::Item::Mod(builders) if builders.ident == "builder" => {
-                builders.vis = syn::parse_quote!(pub(crate));
-                RefusalsInLiterals { bodies: &bodies }.visit_item_mod_mut(builders);
-            }
-            _ => {}
         }
     }
     for name in &newtypes {
@@ -138,31 +118,6 @@ fn keep_refusals(model: &mut syn::ItemStruct) -> Result<(), String> {
         pub(crate) refusals: crate::field::Refusals
     });
     Ok(())
-}
-
-/// Typify's builders build bodies with struct literals, which must name the added field.
-struct RefusalsInLiterals<'a> {
-    bodies: &'a BTreeSet<String>,
-}
-
-impl VisitMut for RefusalsInLiterals<'_> {
-    fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
-        let builds_body = block.trait_.is_some()
-            && last_segment(&block.self_ty)
-                .is_some_and(|s| self.bodies.contains(&s.ident.to_string()))
-            && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.segments.first().is_some_and(|s| s.ident == "super"));
-        if builds_body {
-            syn::visit_mut::visit_item_impl_mut(self, block);
-        }
-    }
-
-    fn visit_expr_struct_mut(&mut self, literal: &mut syn::ExprStruct) {
-        if literal.path.is_ident("Self") {
-            literal.fields.push(syn::parse_quote!(
-                refusals: ::std::default::Default::default()
-            ));
-        }
-    }
 }
 
 /// `IntoChecked` for a constrained text type: the type itself, or text checked as it is set. A
@@ -279,66 +234,6 @@ fn grow(model: &mut syn::ItemStruct) {
         }
         if inner.is_some() && !field.attrs.iter().any(|attr| serde_has(attr, "default")) {
             field.attrs.push(syn::parse_quote!(#[serde(default)]));
-        }
-    }
-}
-
-/// Typify's builders start every field as "no value supplied", so building a model whose
-/// nullable field was never set failed at run time; an unset `Option` now starts as `None`.
-fn unset_options_are_none(items: &mut [syn::Item]) {
-    let mut optional: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for item in items.iter() {
-        let syn::Item::Struct(builder) = item else {
-            continue;
-        };
-        let fields = optional.entry(builder.ident.to_string()).or_default();
-        for field in builder.fields.iter() {
-            // `Result<Option<T>, String>`
-            let holds_option = last_segment(&field.ty)
-                .and_then(|s| match &s.arguments {
-                    syn::PathArguments::AngleBracketed(args) => args.args.first(),
-                    _ => None,
-                })
-                .is_some_and(|first| {
-                    matches!(first, syn::GenericArgument::Type(t) if option_inner(t).is_some())
-                });
-            if let (true, Some(ident)) = (holds_option, &field.ident) {
-                fields.insert(ident.to_string());
-            }
-        }
-    }
-    for item in items.iter_mut() {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_default = block
-            .trait_
-            .as_ref()
-            .and_then(|(_, path, _)| path.segments.last())
-            .is_some_and(|s| s.ident == "Default");
-        let Some(fields) = last_segment(&block.self_ty)
-            .filter(|_| is_default)
-            .and_then(|s| optional.get(&s.ident.to_string()))
-        else {
-            continue;
-        };
-        for member in &mut block.items {
-            let syn::ImplItem::Fn(function) = member else {
-                continue;
-            };
-            for statement in &mut function.block.stmts {
-                let syn::Stmt::Expr(syn::Expr::Struct(value), _) = statement else {
-                    continue;
-                };
-                for field in &mut value.fields {
-                    let syn::Member::Named(name) = &field.member else {
-                        continue;
-                    };
-                    if fields.contains(&name.to_string()) {
-                        field.expr = syn::parse_quote!(Ok(::std::option::Option::None));
-                    }
-                }
-            }
         }
     }
 }
@@ -522,16 +417,6 @@ fn wire_name(field: &syn::Field) -> String {
         });
     }
     name
-}
-
-/// Typify's `impl X { pub fn builder() -> builder::X }`.
-fn is_typify_builder_fn(item: &syn::Item) -> bool {
-    let syn::Item::Impl(block) = item else {
-        return false;
-    };
-    block.trait_.is_none()
-        && block.items.len() == 1
-        && matches!(&block.items[0], syn::ImplItem::Fn(f) if f.sig.ident == "builder")
 }
 
 /// The doc comment lines of a field (the spec's description), if any.

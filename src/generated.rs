@@ -1,5 +1,5 @@
 //! The raw client, generated from `openapi.yaml` at build time. Never edited by hand. Only the
-//! request types of `crate::requests` use its builders, which leaves parts of them unused.
+//! request types of `crate::requests` call its methods, which leaves parts of it unused.
 #![allow(
     dead_code,
     missing_docs,
