@@ -1092,15 +1092,13 @@ fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
             fn into_parts(self) -> (crate::call::Call, Self::Params) {
                 (self.call, self.params)
             }
-            fn send_raw(
+            async fn send_raw(
                 client: &crate::generated::Client,
                 params: Self::Params,
-            ) -> impl ::std::future::Future<Output = crate::call::Raw<Self::Answer>> + ::std::marker::Send + '_ {
-                async move {
-                    let #params_ty { #(#names),* } = params;
-                    #(#prepare)*
-                    client.#method(#(#arguments),*).await
-                }
+            ) -> crate::call::Raw<Self::Answer> {
+                let #params_ty { #(#names),* } = params;
+                #(#prepare)*
+                client.#method(#(#arguments),*).await
             }
         }
 

@@ -193,6 +193,9 @@
 //! # Features
 //!
 //! - `rustls-ring` (default), `rustls-aws-lc-rs`, `native-tls`: the TLS backend (see below).
+//! - `http2`: HTTP/2 with servers that offer it. Off by default: the API serves one request
+//!   per exchange, HTTP/1.1 connections are kept alive and reused, and the HTTP/2 stack adds
+//!   noticeably to the build.
 //! - `testing`: the mock API and example models described next.
 //! - `json-schema`: `schemars::JsonSchema` for every model, for comparing models or answers
 //!   with JSON Schemas. Off by default: the derive is a large share of the crate's build time.

@@ -43,7 +43,7 @@ pub(crate) fn configure(
 }
 
 /// A rustls configuration with an explicit provider, verifying servers against the platform's
-/// trust store as reqwest does by default, and offering HTTP/2 and HTTP/1.1.
+/// trust store as reqwest does by default, and offering HTTP/2 (feature `http2`) and HTTP/1.1.
 #[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc-rs"))]
 fn rustls_config() -> Result<rustls::ClientConfig, ConfigError> {
     use std::sync::Arc;
@@ -57,6 +57,9 @@ fn rustls_config() -> Result<rustls::ClientConfig, ConfigError> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = Vec::new();
+    #[cfg(feature = "http2")]
+    config.alpn_protocols.push(b"h2".to_vec());
+    config.alpn_protocols.push(b"http/1.1".to_vec());
     Ok(config)
 }
