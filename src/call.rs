@@ -32,7 +32,7 @@ pub type CallFuture<T> = Pin<Box<dyn Future<Output = Result<Response<T>, Error>>
 pub type ConditionalFuture<T> =
     Pin<Box<dyn Future<Output = Result<Conditional<T>, Error>> + Send + 'static>>;
 
-/// What progenitor's request builders return.
+/// What the generated client's methods return.
 pub(crate) type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
 
 /// Complaints about parameter values, each under the parameter it concerns.
@@ -167,7 +167,7 @@ pub(crate) trait Operation: Send + Sized + 'static {
     /// The parameters, apart from the client and options.
     type Params: Send + 'static;
     fn into_parts(self) -> (Call, Self::Params);
-    /// Builds progenitor's request from the parameters and sends it.
+    /// Sends the operation through the generated client's method for it, with the parameters.
     fn send_raw(
         client: &generated::Client,
         params: Self::Params,

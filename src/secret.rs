@@ -73,7 +73,7 @@ impl From<&str> for Secret {
     }
 }
 
-/// Lets generated builders and `"…".parse()` build one; any text is a valid secret.
+/// Lets `"…".parse()` build one; any text is a valid secret.
 impl std::str::FromStr for Secret {
     type Err = std::convert::Infallible;
 
