@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 client=${1:-ours}
-cargo bench --bench instructions --no-run
+case $client in ours|plain) ;; *) echo "unknown client: $client" >&2; exit 2 ;; esac
+cargo bench -p sendmux-management-benchmarks --bench instructions --no-run
 binary=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
 count() {
   local out
