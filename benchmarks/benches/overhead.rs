@@ -1,10 +1,12 @@
 //! Per-request overhead: 10,000 sequential GETs of one resource through every layer of the
 //! client (hooks, retry policy armed but never triggered, envelope unwrap, metadata) against
-//! plain reqwest + serde on the same connection pool, in the same run.
+//! plain reqwest + serde on the same connection pool, and against the vendor's own crate
+//! (`sendmux`, with the reqwest client it builds for itself), in the same run.
 //!
 //! On a shared machine the time per request drifts by more than the difference being measured
-//! while criterion runs one function after the other, so the bench also reports a paired ratio:
-//! short blocks of each client in alternation (ABBA), the median of the per-round ratios.
+//! while criterion runs one function after the other, so the bench also reports paired ratios:
+//! short blocks of each client in alternation (ABCCBA), the median of the per-round ratios of
+//! ours to each baseline.
 
 mod support;
 
@@ -30,6 +32,9 @@ fn overhead(c: &mut Criterion) {
         .build()
         .expect("client");
     let me_url = format!("{url}/me");
+    let official = sendmux::ManagementClient::new("smx_root_bench")
+        .and_then(|official| official.with_base_url(&url))
+        .expect("official client");
 
     let mut group = c.benchmark_group("sequential_gets_10000");
     group.sample_size(10);
@@ -50,34 +55,53 @@ fn overhead(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function("official_sendmux_crate", |b| {
+        b.to_async(&runtime).iter(|| async {
+            for _ in 0..REQUESTS {
+                std::hint::black_box(official_get(&official).await);
+            }
+        })
+    });
     group.finish();
 
-    let ratios = paired_ratios(&runtime, &client, &http, &me_url);
-    let quartile = |q: usize| ratios[(ratios.len() - 1) * q / 4];
-    println!(
-        "sequential_gets paired ratio (ours / plain, {ROUNDS} rounds of 2 x {BLOCK} requests each): \
-         median {:.3}, quartiles {:.3} .. {:.3}",
-        quartile(2),
-        quartile(1),
-        quartile(3)
-    );
+    let clients = Clients {
+        ours: &client,
+        http: &http,
+        me_url: &me_url,
+        official: &official,
+    };
+    let (plain, official) = paired_ratios(&runtime, &clients);
+    for (baseline, ratios) in [("plain", plain), ("official", official)] {
+        let quartile = |q: usize| ratios[(ratios.len() - 1) * q / 4];
+        println!(
+            "sequential_gets paired ratio (ours / {baseline}, {ROUNDS} rounds of 2 x {BLOCK} \
+             requests each): median {:.3}, quartiles {:.3} .. {:.3}",
+            quartile(2),
+            quartile(1),
+            quartile(3)
+        );
+    }
 }
 
 const ROUNDS: usize = 40;
 const BLOCK: u32 = 500;
 
-/// Ratios of our time to plain reqwest's over the same number of requests, one per round,
-/// sorted. Each round runs A B B A so that a drift within the round cancels out.
-fn paired_ratios(
-    runtime: &tokio::runtime::Runtime,
-    client: &Client,
-    http: &reqwest::Client,
-    me_url: &str,
-) -> Vec<f64> {
+/// The three contenders: ours, plain reqwest + serde on our pool, and the vendor's crate.
+struct Clients<'a> {
+    ours: &'a Client,
+    http: &'a reqwest::Client,
+    me_url: &'a str,
+    official: &'a sendmux::ManagementClient,
+}
+
+/// Ratios of our time to each baseline's over the same number of requests, one per round, each
+/// list sorted: ours to plain reqwest, then ours to the vendor's crate. Each round runs
+/// A B C C B A so that a drift within the round cancels out for both ratios.
+fn paired_ratios(runtime: &tokio::runtime::Runtime, clients: &Clients<'_>) -> (Vec<f64>, Vec<f64>) {
     let ours = || async {
         let started = std::time::Instant::now();
         for _ in 0..BLOCK {
-            let me = client.get_me().into_future().await.expect("me");
+            let me = clients.ours.get_me().into_future().await.expect("me");
             std::hint::black_box(me);
         }
         started.elapsed().as_secs_f64()
@@ -85,20 +109,29 @@ fn paired_ratios(
     let plain = || async {
         let started = std::time::Instant::now();
         for _ in 0..BLOCK {
-            std::hint::black_box(plain_get(http, me_url).await);
+            std::hint::black_box(plain_get(clients.http, clients.me_url).await);
         }
         started.elapsed().as_secs_f64()
     };
-    let mut ratios: Vec<f64> = (0..ROUNDS)
+    let official = || async {
+        let started = std::time::Instant::now();
+        for _ in 0..BLOCK {
+            std::hint::black_box(official_get(clients.official).await);
+        }
+        started.elapsed().as_secs_f64()
+    };
+    let (mut to_plain, mut to_official): (Vec<f64>, Vec<f64>) = (0..ROUNDS)
         .map(|_| {
             runtime.block_on(async {
-                let (a1, b1, b2, a2) = (ours().await, plain().await, plain().await, ours().await);
-                (a1 + a2) / (b1 + b2)
+                let (a1, b1, c1) = (ours().await, plain().await, official().await);
+                let (c2, b2, a2) = (official().await, plain().await, ours().await);
+                ((a1 + a2) / (b1 + b2), (a1 + a2) / (c1 + c2))
             })
         })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios
+        .unzip();
+    to_plain.sort_by(f64::total_cmp);
+    to_official.sort_by(f64::total_cmp);
+    (to_plain, to_official)
 }
 
 async fn plain_get(http: &reqwest::Client, me_url: &str) -> MeEnvelope {
@@ -110,6 +143,12 @@ async fn plain_get(http: &reqwest::Client, me_url: &str) -> MeEnvelope {
         .json()
         .await
         .expect("json")
+}
+
+async fn official_get(
+    official: &sendmux::ManagementClient,
+) -> sendmux::Response<sendmux::Connection> {
+    official.get_connection().await.expect("official me")
 }
 
 criterion_group!(benches, overhead);
