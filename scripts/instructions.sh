@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Instructions per GET (client and loopback server in one process, current-thread runtime,
 # release build), counted by callgrind: (I(2500) - I(500)) / 2000, which leaves out start-up.
-# Usage: scripts/instructions.sh [ours|plain]
+# Usage: scripts/instructions.sh [ours|plain|official]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 client=${1:-ours}
-cargo bench --bench instructions --no-run
+case $client in ours|plain|official) ;; *) echo "unknown client: $client" >&2; exit 2 ;; esac
+cargo bench -p sendmux-management-benchmarks --bench instructions --no-run
 binary=$(ls -t target/release/deps/instructions-* | grep -v '\.d$' | head -1)
 count() {
   local out

@@ -1,4 +1,4 @@
-//! The contract tests' fixtures, `tests/fixtures/<operationId>.json`: one success body per
+//! The contract tests' fixtures, `integration/tests/fixtures/<operationId>.json`: one success body per
 //! operation that answers JSON. After a refresh, new operations need one and removed operations
 //! leave theirs behind; [`survey`] finds both and [`derive()`] writes a body for a new operation
 //! from the spec alone: its `example`s where it has them, otherwise the simplest values its

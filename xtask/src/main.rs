@@ -17,8 +17,9 @@ tasks:
       adds to the crate, 3 when some of it breaks code using the crate (the report lists
       which). Intentional differences are listed in xtask/intentional-differences.txt.
   fixtures [--check]
-      Write a fixture to tests/fixtures for every operation of openapi.yaml that answers JSON
-      and has none, derived from the spec, and list fixtures that belong to no operation.
+      Write a fixture to integration/tests/fixtures for every operation of openapi.yaml that
+      answers JSON and has none, derived from the spec, and list fixtures that belong to no
+      operation.
       With --check, write nothing and exit 1 when a fixture is missing or left over.
   lint [PATH]
       Check openapi.yaml (or PATH): valid OpenAPI 3.0.3, complete operations, our dialect,

@@ -282,9 +282,10 @@ fn read(path: &Path) -> Result<String> {
     })
 }
 
-/// The contract tests' fixtures beside a spec: `tests/fixtures` in the spec's directory.
+/// The contract tests' fixtures beside a spec: `integration/tests/fixtures` in the spec's
+/// directory, where the package of integration tests keeps them.
 pub fn fixtures_dir(spec: &Path) -> PathBuf {
     spec.parent()
         .unwrap_or_else(|| Path::new("."))
-        .join("tests/fixtures")
+        .join("integration/tests/fixtures")
 }

@@ -326,8 +326,11 @@ fn drill_fixtures_are_derived_for_new_operations_and_orphans_reported() {
         println!("skipped: the reference document is not present");
         return;
     };
-    let survey = xtask::fixtures::survey(&outcome.document, &repo().join("tests/fixtures"))
-        .expect("fixtures readable");
+    let survey = xtask::fixtures::survey(
+        &outcome.document,
+        &repo().join("integration/tests/fixtures"),
+    )
+    .expect("fixtures readable");
     assert_eq!(
         survey.missing,
         ["list_domain_events", "rotate_provider_secret"],

@@ -4,7 +4,8 @@
 //! CI runs a few hundred cases. For a long run (the case count sets the duration):
 //!
 //! ```sh
-//! PROPTEST_CASES=500000 cargo test --release --all-features --test fuzz_decoding -- --nocapture
+//! PROPTEST_CASES=500000 cargo test --release -p sendmux-management-integration --test fuzz_decoding \
+//!     -- --nocapture
 //! ```
 
 mod common;

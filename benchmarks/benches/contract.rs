@@ -4,7 +4,7 @@
 //! three times the cost of decoding.
 //!
 //! ```sh
-//! cargo bench --bench contract --features contract
+//! cargo bench -p sendmux-management-benchmarks --bench contract
 //! ```
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -1,6 +1,5 @@
 //! The contract check on a live client, its drift report, and stubs that cannot break the
 //! contract (feature `contract`).
-#![cfg(feature = "contract")]
 
 use sendmux_management::contract::{inspect_answer, ContractCheck, DriftItem, REFRESH_COMMAND};
 use sendmux_management::testing::{error, MockApi, MockServerExt};

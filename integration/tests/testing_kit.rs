@@ -1,5 +1,4 @@
 //! The `testing` feature: a typed mock of the API and scripted faults.
-#![cfg(feature = "testing")]
 
 use std::num::NonZeroU64;
 use std::time::Duration;

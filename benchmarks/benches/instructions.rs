@@ -3,7 +3,8 @@
 //! different counts and prints the difference per request, which leaves out start-up.
 //!
 //! `REQUESTS` sets the count (default 2,000); `CLIENT=plain` runs plain reqwest + serde
-//! instead of this crate's client, on the same loopback server and runtime.
+//! instead of this crate's client, and `CLIENT=official` the vendor's `sendmux` crate, on the
+//! same loopback server and runtime.
 
 mod support;
 
@@ -17,7 +18,7 @@ fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(2_000);
-    let plain = std::env::var("CLIENT").is_ok_and(|c| c == "plain");
+    let contender = std::env::var("CLIENT").unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,9 +34,15 @@ fn main() {
         .build()
         .expect("client");
     let me_url = format!("{url}/me");
+    let official = sendmux::ManagementClient::new("smx_root_bench")
+        .and_then(|official| official.with_base_url(&url))
+        .expect("official client");
     runtime.block_on(async {
         for _ in 0..requests {
-            if plain {
+            if contender == "official" {
+                let me = official.get_connection().await.expect("official me");
+                std::hint::black_box(me);
+            } else if contender == "plain" {
                 let me: MeEnvelope = http
                     .get(&me_url)
                     .bearer_auth("smx_root_bench")

@@ -1,6 +1,5 @@
 //! Record and replay (feature `contract`): what a recorder keeps and leaves out, and a replay
 //! that answers what was recorded and nothing else.
-#![cfg(feature = "contract")]
 
 use sendmux_management::contract::{Cassette, Recorder, REDACTED};
 use sendmux_management::testing::{MockApi, MockServerExt};
