@@ -124,44 +124,6 @@ fn run() -> Result<(), String> {
             .map_err(|e| format!("generated mock helpers are not valid Rust: {e}"))?;
         write(&out.join("mock.rs"), &prettyplease::unparse(&mocks))?;
     }
-    // For the contract tests, which compare each model's derived JSON Schema with the spec's.
-    let clearable: Vec<String> = clearable_schemas(&spec)?
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    let models: Vec<&String> = spec
-        .components
-        .iter()
-        .flat_map(|c| c.schemas.keys())
-        .filter(|name| !clearable.contains(name) && name.as_str() != secrets::SCHEMA)
-        .collect();
-    let list = models
-        .iter()
-        .map(|m| format!("    {m},\n"))
-        .collect::<String>();
-    write(&out.join("models.rs"), &format!("models! {{\n{list}}}\n"))?;
-    // For the tests that decode and check every example: the spec's own and the composed ones.
-    let json = serde_json::to_value(&spec).map_err(|e| format!("the spec as JSON: {e}"))?;
-    let composed: Vec<String> = examples::composed(&json)
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    let list = spec
-        .components
-        .iter()
-        .flat_map(|c| &c.schemas)
-        .filter(|(name, schema)| {
-            composed.contains(name)
-                || schema
-                    .as_item()
-                    .is_some_and(|s| s.schema_data.example.is_some())
-        })
-        .map(|(name, _)| format!("    {name},\n"))
-        .collect::<String>();
-    write(
-        &out.join("examples.rs"),
-        &format!("examples! {{\n{list}}}\n"),
-    )?;
     if std::env::var_os("CARGO_FEATURE_CONTRACT").is_some() {
         // The spec as written (secrets still plain strings), which the answers are checked against.
         let written: serde_json::Value =
