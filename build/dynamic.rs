@@ -11,7 +11,9 @@ use openapiv3::{Components, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{cursor_list_item, operations, param_doc, Kind, Location, Op, Param, Success};
+use super::{
+    cursor_list_item, operations, param_doc, stored_type, Kind, Location, Op, Param, Success,
+};
 
 /// The table of operations and `prepare`, for `crate::dynamic`.
 pub fn tokens(spec: &OpenAPI) -> Result<TokenStream, String> {
@@ -262,18 +264,8 @@ fn body_fields(schema: &str, components: &Components) -> Result<Vec<TokenStream>
 fn prepare_arm(op: &Op) -> TokenStream {
     let id = &op.id;
     let method = format_ident!("{id}");
-    let value_type = |p: &Param| match &p.kind {
-        Kind::Text => quote!(::std::string::String),
-        Kind::Boolean => quote!(bool),
-        Kind::Integer { signed: true, .. } => quote!(i64),
-        Kind::Integer { signed: false, .. } => quote!(u64),
-        Kind::Named(schema) => {
-            let ty = format_ident!("{schema}");
-            quote!(types::#ty)
-        }
-    };
     let take = |p: &Param, required: bool| {
-        let ty = value_type(p);
+        let ty = stored_type(p);
         let name = &p.name;
         match (p.location, required) {
             (Location::Body, true) => quote!(arguments.body_value::<#ty>()?),
