@@ -11,7 +11,6 @@ use std::pin::Pin;
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
-use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::client::Client;
@@ -19,6 +18,7 @@ use crate::envelope::Envelope;
 use crate::error::{ApiError, DecodeError, Error, TransportError};
 use crate::field::Checked;
 use crate::generated;
+use crate::json_path;
 use crate::response::{header, Conditional, NotModified, RateLimit, Response, X_REQUEST_ID};
 use crate::retry::RetryPolicy;
 use crate::server_text::Credential;
@@ -343,7 +343,7 @@ where
         let state = RefCell::into_inner(*state);
         match raw {
             Ok(value) => Ok(unwrap(value, state)),
-            Err(error) => Err(Box::pin(map_error(error, state, locate::<O::Answer>)).await),
+            Err(error) => Err(Box::pin(map_error(error, state)).await),
         }
     })
 }
@@ -371,7 +371,7 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
         let mut state = RefCell::into_inner(*state);
         let value = match raw {
             Ok(value) => value,
-            Err(error) => return Err(Box::pin(map_error(error, state, nowhere)).await),
+            Err(error) => return Err(Box::pin(map_error(error, state)).await),
         };
         let status = value.status().as_u16();
         let headers = state.take_headers();
@@ -404,7 +404,7 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
                 let response = Response::from_parts((), value.status().as_u16(), &headers);
                 Ok(response.without(state.credential.as_ref()))
             }
-            Err(error) => Err(Box::pin(map_error(error, state, nowhere)).await),
+            Err(error) => Err(Box::pin(map_error(error, state)).await),
         }
     })
 }
@@ -466,13 +466,13 @@ fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E:
 
 /// Boxed where it is awaited: its state is large and only failed requests need it, while the
 /// future of every request would otherwise reserve room for it.
-async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState, locate: Locate) -> Error {
+async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
     let key = state
         .idempotency_key
         .take()
         .and_then(|key| key.to_str().ok().map(str::to_owned));
     let credential = state.credential.take();
-    let error = server_error(error, state, credential.as_ref(), locate).await;
+    let error = server_error(error, state, credential.as_ref()).await;
     let error = match &credential {
         Some(credential) => error.without(credential),
         None => error,
@@ -491,7 +491,6 @@ async fn server_error(
     error: RawError<ErrorEnvelope>,
     mut state: CallState,
     credential: Option<&Credential>,
-    locate: Locate,
 ) -> Error {
     let headers = state.take_headers();
     let failure = state.failure.map(|failure| *failure).unwrap_or_default();
@@ -505,14 +504,17 @@ async fn server_error(
             ))
         }
         // Progenitor reports a body it could not decode without its status; the hooks saw it.
-        RawError::InvalidResponsePayload(body, error) => {
-            let body = without_credential(credential, &body);
+        RawError::InvalidResponsePayload(received, error) => {
+            let body = without_credential(credential, &received);
             match state.status {
                 Some(status) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
                 status => {
+                    // Found in the body as received, which the error's position refers to; the
+                    // path is cleaned of the credential with the rest of the error.
+                    let path = json_path::at(&received, error.line(), error.column());
                     let mut decode =
                         DecodeError::from_json(status.unwrap_or_default(), &body, error);
-                    decode.path = locate(&body);
+                    decode.path = path;
                     Error::Decode(Box::new(decode))
                 }
             }
@@ -541,23 +543,6 @@ async fn server_error(
         RawError::InvalidRequest(message) => Error::InvalidRequest(message),
         RawError::Custom(message) => failure.hook_error.unwrap_or(Error::InvalidRequest(message)),
     }
-}
-
-/// Finds where in a body that failed to decode the failing value sits.
-type Locate = fn(&[u8]) -> Option<String>;
-
-/// Decodes the body again, this time tracking the path: serde_json reports only a line and a
-/// column, which say little in a body on one line. Only failures pay for it.
-fn locate<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let error = serde_path_to_error::deserialize::<_, T>(&mut deserializer).err()?;
-    let path = error.path().to_string();
-    (path != ".").then_some(path)
-}
-
-/// For answers that are not decoded as JSON.
-fn nowhere(_: &[u8]) -> Option<String> {
-    None
 }
 
 fn api(error: ApiError) -> Error {

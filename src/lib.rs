@@ -246,6 +246,7 @@ mod error;
 mod field;
 mod generated;
 mod hooks;
+mod json_path;
 mod lookahead;
 mod operation;
 mod pacer;
