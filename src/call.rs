@@ -186,10 +186,20 @@ fn start<O: Operation>(
     }
     let Call { client, retry, .. } = call;
     Ok(async move {
+        let mut raw = None;
         // Boxed at once: the request's future is large, and every layer wrapping it would
-        // otherwise copy it whole as it moves in.
-        let send = Box::pin(O::send_raw(client.raw(), params));
-        traced(O::ID, retry, send).await
+        // otherwise copy it whole as it moves in. Its outcome is left in `raw`, so that the
+        // layers around it, the same for every operation, are compiled once.
+        let send = Box::pin(async {
+            raw = Some(O::send_raw(client.raw(), params).await);
+        });
+        let state = traced(O::ID, retry, send).await;
+        // `traced` runs the request to its end, which leaves its outcome.
+        let raw = match raw {
+            Some(raw) => raw,
+            None => Err(RawError::Custom("the request did not finish".into())),
+        };
+        (raw, state)
     })
 }
 
@@ -409,16 +419,16 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
     })
 }
 
-/// Runs the request inside its tracing span and call state, returning both outcomes.
+/// Runs the request inside its tracing span and call state, and returns the state.
 ///
 /// The state comes back in the box it lived in while the request ran: taken from the scope
 /// once the request is done, it moves out as a pointer rather than a copy of itself through
 /// every layer of the call.
-fn traced<T>(
+fn traced<'a>(
     operation: &'static str,
     retry: Option<RetryPolicy>,
-    send: impl Future<Output = Raw<T>>,
-) -> impl Future<Output = Outcome<T>> {
+    send: Pin<Box<dyn Future<Output = ()> + Send + 'a>>,
+) -> impl Future<Output = Box<RefCell<CallState>>> + Send + 'a {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
     let span = tracing::info_span!(
@@ -439,10 +449,9 @@ fn traced<T>(
     let run = CALL.scope(state, send).instrument(span);
     async move {
         let mut run = std::pin::pin!(run);
-        let raw = run.as_mut().await;
+        run.as_mut().await;
         // The scope hands its value back once its future has completed.
-        let state = run.inner_pin_mut().take_value().unwrap_or_default();
-        (raw, state)
+        run.inner_pin_mut().take_value().unwrap_or_default()
     }
 }
 
