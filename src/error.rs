@@ -524,8 +524,9 @@ pub struct DecodeError {
     /// What was wrong there, with the type expected.
     pub reason: String,
     /// Where in the body the value that failed sits, as a JSON path such as
-    /// `data[3].created_at`; `None` when the body is not JSON at all or the failure is not
-    /// about one value.
+    /// `data[3].created_at`; for a missing field, the path of the object that lacks it.
+    /// `None` when the body is not well-formed JSON (not JSON at all, or cut short), or when
+    /// the failure concerns the document as a whole.
     pub path: Option<String>,
     /// The `Idempotency-Key` the request carried; see [`Error::idempotency_key`].
     pub idempotency_key: Option<String>,
