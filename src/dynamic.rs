@@ -29,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json_path;
 use crate::pagination::CursorList;
 use crate::{Client, Error, Items, Response};
 
@@ -217,17 +218,17 @@ impl Arguments {
         let Some(body) = self.body.take() else {
             return Ok(None);
         };
-        serde_path_to_error::deserialize(body)
-            .map(Some)
-            .map_err(|e| {
-                let at = pointer(e.path());
-                let at = if at.is_empty() {
-                    "body".to_owned()
-                } else {
-                    format!("body at {at}")
-                };
-                Error::InvalidRequest(format!("{at}: {}", e.into_inner()))
-            })
+        // Decoded from its text, so that a failure has a position to be placed by.
+        let text = body.to_string();
+        serde_json::from_str(&text).map(Some).map_err(|e| {
+            let at = json_path::pointer_at(text.as_bytes(), e.line(), e.column());
+            let at = if at.is_empty() {
+                "body".to_owned()
+            } else {
+                format!("body at {at}")
+            };
+            Error::InvalidRequest(format!("{at}: {}", without_position(&e)))
+        })
     }
 
     pub(crate) fn body_value<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
@@ -251,20 +252,15 @@ impl Arguments {
     }
 }
 
-/// The JSON pointer (RFC 6901) of a path in a document.
-fn pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        out.push('/');
-        match segment {
-            Segment::Seq { index } => out.push_str(&index.to_string()),
-            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            Segment::Enum { variant } => out.push_str(variant),
-            Segment::Unknown => out.push('?'),
-        }
+/// serde_json's message without the line and column it appends: they refer to the text the
+/// body was turned into, not to anything the caller wrote, and the pointer says where instead.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&position) {
+        Some(reason) => reason.to_owned(),
+        None => message,
     }
-    out
 }
 
 /// A stream of the items of a cursor-paginated list, as JSON.
@@ -422,13 +418,11 @@ mod tests {
     }
 
     #[test]
-    fn a_pointer_escapes_its_keys() {
-        let value = serde_json::json!({"a/b": [{"c~d": "x"}]});
-        let error = serde_path_to_error::deserialize::<
-            _,
-            BTreeMap<String, Vec<BTreeMap<String, u8>>>,
-        >(value)
-        .unwrap_err();
-        assert_eq!(pointer(error.path()), "/a~1b/0/c~0d");
+    fn a_message_loses_only_its_position() {
+        let error = serde_json::from_str::<u8>("\"x\"").unwrap_err();
+        assert_eq!(
+            without_position(&error),
+            "invalid type: string \"x\", expected u8"
+        );
     }
 }

@@ -18,13 +18,53 @@ use serde_json::value::RawValue;
 const PARSE_BUDGET: usize = 8;
 
 /// The path of the innermost value of `body` that contains the byte serde_json's error points
-/// at (`line` from 1, `column` in bytes from 1); `None` for the document itself, or when the
-/// body is not well-formed JSON.
+/// at (`line` from 1, `column` in bytes from 1), such as `data[3].created_at`; `None` for the
+/// document itself, or when the body is not well-formed JSON.
 pub(crate) fn at(body: &[u8], line: usize, column: usize) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
-    let offset = offset_of(text, line, column)?;
-    let mut budget = text.len().saturating_mul(PARSE_BUDGET);
     let mut path = String::new();
+    for step in steps_to(body, line, column) {
+        match step {
+            Step::Key(key) if path.is_empty() => path.push_str(&key),
+            Step::Key(key) => {
+                path.push('.');
+                path.push_str(&key);
+            }
+            Step::Index(index) => {
+                let _ = write!(path, "[{index}]");
+            }
+        }
+    }
+    (!path.is_empty()).then_some(path)
+}
+
+/// The same place as a JSON pointer (RFC 6901), such as `/data/3/created_at`; empty for the
+/// document itself.
+#[cfg(feature = "dynamic")]
+pub(crate) fn pointer_at(body: &[u8], line: usize, column: usize) -> String {
+    let mut pointer = String::new();
+    for step in steps_to(body, line, column) {
+        pointer.push('/');
+        match step {
+            Step::Key(key) => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Step::Index(index) => {
+                let _ = write!(pointer, "{index}");
+            }
+        }
+    }
+    pointer
+}
+
+/// The steps from the root of `body` down to the innermost value that contains the error's
+/// position.
+fn steps_to(body: &[u8], line: usize, column: usize) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let Ok(text) = std::str::from_utf8(body) else {
+        return steps;
+    };
+    let Some(offset) = offset_of(text, line, column) else {
+        return steps;
+    };
+    let mut budget = text.len().saturating_mul(PARSE_BUDGET);
     let mut current: &str = text;
     let base = text.as_ptr() as usize;
     while let Some(left) = budget.checked_sub(current.len()) {
@@ -39,19 +79,10 @@ pub(crate) fn at(body: &[u8], line: usize, column: usize) -> Option<String> {
         let Some((step, value)) = child else {
             break;
         };
-        match step {
-            Step::Key(key) if path.is_empty() => path.push_str(&key),
-            Step::Key(key) => {
-                path.push('.');
-                path.push_str(&key);
-            }
-            Step::Index(index) => {
-                let _ = write!(path, "[{index}]");
-            }
-        }
+        steps.push(step);
         current = value.get();
     }
-    (!path.is_empty()).then_some(path)
+    steps
 }
 
 /// The byte offset of serde_json's error position: the last byte it read, which belongs to the
@@ -211,6 +242,20 @@ mod tests {
         assert_eq!(at(b"{}", 9, 9), None);
         assert_eq!(at(b"{}", 1, 0), None);
         assert_eq!(at(&[0xff, b'{'], 1, 1), None);
+    }
+
+    #[cfg(feature = "dynamic")]
+    #[test]
+    fn a_pointer_escapes_its_keys() {
+        let body = r#"{"a/b":[{"c~d":"x"}]}"#;
+        type Nested =
+            std::collections::BTreeMap<String, Vec<std::collections::BTreeMap<String, u8>>>;
+        let error = serde_json::from_str::<Nested>(body).expect_err("a string");
+        assert_eq!(
+            super::pointer_at(body.as_bytes(), error.line(), error.column()),
+            "/a~1b/0/c~0d"
+        );
+        assert_eq!(super::pointer_at(b"7", 1, 1), "");
     }
 
     #[test]
