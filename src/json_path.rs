@@ -105,7 +105,7 @@ enum Step {
 }
 
 /// The values directly inside a JSON object or array, each as the text it spans in the
-/// document; a scalar has none.
+/// document. A scalar is refused, which ends the walk as an empty container would.
 struct Children<'a>(Vec<(Step, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for Children<'de> {
@@ -120,7 +120,7 @@ impl<'de> Visitor<'de> for ChildrenVisitor {
     type Value = Children<'de>;
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str("any JSON value")
+        formatter.write_str("a JSON object or array")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -137,30 +137,6 @@ impl<'de> Visitor<'de> for ChildrenVisitor {
             children.push((Step::Index(children.len()), value));
         }
         Ok(Children(children))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Children(Vec::new()))
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Children(Vec::new()))
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Children(Vec::new()))
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Children(Vec::new()))
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Children(Vec::new()))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Children(Vec::new()))
     }
 }
 
