@@ -59,6 +59,8 @@ struct Op {
     /// passed: path parameters in path order, then the others in spec order.
     params: Vec<Param>,
     success: Success,
+    /// The statuses the success answer comes with, as inclusive ranges.
+    success_statuses: Vec<(u16, u16)>,
 }
 
 /// Where a parameter goes.
@@ -271,6 +273,7 @@ fn op(
         .map(str::to_owned);
     Ok(Op {
         success: success(&id, operation, components)?,
+        success_statuses: success_statuses(operation),
         method: method.to_uppercase(),
         path: path.to_owned(),
         summary: operation.summary.clone().unwrap_or_default(),
@@ -391,6 +394,20 @@ fn resolve_parameter<'a>(
             components.parameters.get(name)?.as_item()
         }
     }
+}
+
+/// Every 2xx status the operation documents, a code or the whole class.
+fn success_statuses(operation: &Operation) -> Vec<(u16, u16)> {
+    operation
+        .responses
+        .responses
+        .keys()
+        .filter_map(|status| match status {
+            StatusCode::Code(code) if (200..300).contains(code) => Some((*code, *code)),
+            StatusCode::Range(2) => Some((200, 299)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn success(id: &str, operation: &Operation, components: &Components) -> Result<Success, String> {
@@ -976,6 +993,8 @@ fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
         }
     });
 
+    let (success_from, success_to): (Vec<u16>, Vec<u16>) =
+        op.success_statuses.iter().copied().unzip();
     let (answer, run) = match &op.success {
         Success::Envelope { schema, .. } => {
             let schema = format_ident!("{schema}");
@@ -1087,6 +1106,7 @@ fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
 
         impl crate::call::Operation for #request {
             const ID: &'static str = #id;
+            const SUCCESS: &'static [::std::ops::RangeInclusive<u16>] = &[#(#success_from..=#success_to),*];
             type Answer = #answer;
             type Params = #params_ty;
             fn into_parts(self) -> (crate::call::Call, Self::Params) {

@@ -6,16 +6,17 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;
+use std::ops::RangeInclusive;
 use std::pin::Pin;
 
-use futures::TryStreamExt;
+use bytes::Bytes;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
 use tracing::Instrument;
 
 use crate::client::Client;
 use crate::envelope::Envelope;
-use crate::error::{ApiError, DecodeError, Error, TransportError};
+use crate::error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
 use crate::field::Checked;
 use crate::generated;
 use crate::json_path;
@@ -32,7 +33,8 @@ pub type CallFuture<T> = Pin<Box<dyn Future<Output = Result<Response<T>, Error>>
 pub type ConditionalFuture<T> =
     Pin<Box<dyn Future<Output = Result<Conditional<T>, Error>> + Send + 'static>>;
 
-/// What the generated client's methods return.
+/// What the generated client's methods return. They never return an answer: the post hook
+/// stops them at every one, which the call reads from its state instead (see `deliver`).
 pub(crate) type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
 
 /// Complaints about parameter values, each under the parameter it concerns.
@@ -162,7 +164,9 @@ impl Call {
 pub(crate) trait Operation: Send + Sized + 'static {
     /// The operation id, as in `OPERATIONS`.
     const ID: &'static str;
-    /// The success body progenitor decodes.
+    /// The statuses of its success answer.
+    const SUCCESS: &'static [RangeInclusive<u16>];
+    /// The type of its success body, as generated.
     type Answer: Send;
     /// The parameters, apart from the client and options.
     type Params: Send + 'static;
@@ -174,12 +178,10 @@ pub(crate) trait Operation: Send + Sized + 'static {
     ) -> impl Future<Output = Raw<Self::Answer>> + Send + '_;
 }
 
-/// The sending of `operation`, as a future of progenitor's outcome and what the hooks learnt;
-/// an invalid parameter fails here, before anything is sent. The check comes first so that
-/// the future's large output is not wrapped in a `Result` and copied again on its way out.
-fn start<O: Operation>(
-    operation: O,
-) -> Result<impl Future<Output = Outcome<O::Answer>> + Send, Error> {
+/// The sending of `operation`, as a future of the generated method's error, if it ended with
+/// one, and the call's state, which holds the answer; an invalid parameter fails here, before
+/// anything is sent.
+fn start<O: Operation>(operation: O) -> Result<impl Future<Output = Outcome> + Send, Error> {
     let (mut call, params) = operation.into_parts();
     if let Some(error) = call.invalid() {
         return Err(error);
@@ -191,20 +193,16 @@ fn start<O: Operation>(
         // otherwise copy it whole as it moves in. Its outcome is left in `raw`, so that the
         // layers around it, the same for every operation, are compiled once.
         let send = Box::pin(async {
-            raw = Some(O::send_raw(client.raw(), params).await);
+            raw = O::send_raw(client.raw(), params).await.err();
         });
         let state = traced(O::ID, retry, send).await;
-        // `traced` runs the request to its end, which leaves its outcome.
-        let raw = match raw {
-            Some(raw) => raw,
-            None => Err(RawError::Custom("the request did not finish".into())),
-        };
         (raw, state)
     })
 }
 
-/// What a call ends with: progenitor's outcome and, in its box, what the hooks learnt.
-type Outcome<T> = (Raw<T>, Box<RefCell<CallState>>);
+/// What a call ends with: the generated method's error, if any, and, in its box, the call's
+/// state.
+type Outcome = (Option<RawError<ErrorEnvelope>>, Box<RefCell<CallState>>);
 
 tokio::task_local! {
     /// What the hooks learn during one call, for the call to read when it ends. Boxed because
@@ -219,10 +217,8 @@ struct CallState {
     /// The operation id, for the contract check to find the answer's schema.
     #[cfg(feature = "contract")]
     operation: &'static str,
-    status: Option<u16>,
-    /// The headers of the answer handed to the generated code, which would otherwise copy
-    /// them into its own value; every reader takes them from here. Empty until an answer.
-    headers: HeaderMap,
+    /// The final answer, as the transport read it.
+    answer: Option<Answer>,
     /// Parsed once from the answer's headers, for the client's state and the response.
     rate_limit: Option<RateLimit>,
     /// The `Idempotency-Key` the request carries, for an error to hand back to the caller.
@@ -241,14 +237,16 @@ struct Failure {
     deferred: Option<Error>,
 }
 
+/// An answer read whole.
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
 impl CallState {
     fn failure(&mut self) -> &mut Failure {
         self.failure.get_or_insert_with(Box::default)
-    }
-
-    /// The answer's headers; empty when no answer came.
-    fn take_headers(&mut self) -> HeaderMap {
-        std::mem::take(&mut self.headers)
     }
 }
 
@@ -265,13 +263,17 @@ pub(crate) fn fail_after_exchange(error: Error) {
     let _ = CALL.try_with(|state| state.borrow_mut().failure().deferred = Some(error));
 }
 
-/// The failure `fail_after_exchange` left, as the hook error that ends the call.
-pub(crate) fn deferred_failure<E>() -> Option<RawError<E>> {
-    let error = CALL
-        .try_with(|state| state.borrow_mut().failure.as_mut()?.deferred.take())
-        .ok()
-        .flatten()?;
-    Some(hook_failure(error))
+/// What the post hook makes of the transport's outcome. An answer was delivered to the call,
+/// and the generated code is stopped before it reads the drained response (the call reads it
+/// from its state); a transport failure goes on as the generated code's own error.
+#[allow(clippy::result_large_err)] // The post hook's signature, which the generated code sets.
+pub(crate) fn after_exchange<E>(
+    outcome: &reqwest::Result<reqwest::Response>,
+) -> Result<(), RawError<E>> {
+    match outcome {
+        Ok(_) => Err(RawError::Custom(String::new())),
+        Err(_) => Ok(()),
+    }
 }
 
 /// Called once the request has its `Idempotency-Key`, so that an error can report it.
@@ -304,29 +306,14 @@ pub(crate) fn retry_policy() -> Option<RetryPolicy> {
         .flatten()
 }
 
-/// Takes the headers of the answer about to be handed to the generated code, when a call is
-/// listening; returns what the answer should keep (nothing, then).
-pub(crate) fn keep_headers(headers: HeaderMap) -> HeaderMap {
-    let mut headers = Some(headers);
-    let _ = CALL.try_with(|state| {
-        if let Some(headers) = headers.take() {
-            state.borrow_mut().headers = headers;
-        }
-    });
-    headers.unwrap_or_default()
-}
-
-/// Called by the hooks when an answer arrives; returns its rate-limit state.
-pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
+/// Hands the final answer, read whole, to the call listening, and records what the span
+/// reports of it.
+pub(crate) fn deliver(status: u16, headers: HeaderMap, body: Bytes, rate_limit: Option<RateLimit>) {
     let span = tracing::Span::current();
-    if !span.is_disabled() {
-        span.record("status", status);
-    }
-    CALL.try_with(|state| {
+    let _ = CALL.try_with(|state| {
         let mut state = state.borrow_mut();
-        state.status = Some(status);
-        let headers = &state.headers;
         if !span.is_disabled() {
+            span.record("status", status);
             if let Some(id) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
                 let id = match &state.credential {
                     Some(credential) => credential.cleaned(id),
@@ -335,11 +322,13 @@ pub(crate) fn record_answer(status: u16) -> Option<RateLimit> {
                 span.record("request_id", &*id);
             }
         }
-        state.rate_limit = RateLimit::from_headers(headers);
-        state.rate_limit
-    })
-    .ok()
-    .flatten()
+        state.rate_limit = rate_limit;
+        state.answer = Some(Answer {
+            status,
+            headers,
+            body,
+        });
+    });
 }
 
 /// An operation answering with a JSON envelope.
@@ -349,11 +338,12 @@ where
     O::Answer: Envelope,
 {
     Box::pin(async move {
-        let (raw, state) = start(operation)?.await;
-        let state = RefCell::into_inner(*state);
-        match raw {
-            Ok(value) => Ok(unwrap(value, state)),
-            Err(error) => Err(Box::pin(map_error(error, state)).await),
+        let (raw, mut state) = start(operation)?.await;
+        let state = state.get_mut();
+        let answer = answered(raw, state, O::SUCCESS)?;
+        match serde_json::from_slice::<O::Answer>(&answer.body) {
+            Ok(envelope) => Ok(unwrap(envelope, &answer, state)),
+            Err(error) => Err(undecodable(&answer, error, state)),
         }
     })
 }
@@ -377,28 +367,23 @@ where
 /// An operation answering with a body that is not JSON, returned as text.
 pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
     Box::pin(async move {
-        let (raw, state) = start(operation)?.await;
-        let mut state = RefCell::into_inner(*state);
-        let value = match raw {
-            Ok(value) => value,
-            Err(error) => return Err(Box::pin(map_error(error, state)).await),
-        };
-        let status = value.status().as_u16();
-        let headers = state.take_headers();
-        let body: Vec<u8> = value
-            .into_inner()
-            .into_inner()
-            .map_ok(|chunk| chunk.to_vec())
-            .try_concat()
-            .await
-            .map_err(TransportError::from_reqwest)?;
+        let (raw, mut state) = start(operation)?.await;
+        let state = state.get_mut();
+        let answer = answered(raw, state, O::SUCCESS)?;
         let credential = state.credential.as_ref();
-        let text = String::from_utf8(body).map_err(|e| {
-            let reason = format!("body is not UTF-8: {e}");
-            let body = without_credential(credential, e.as_bytes());
-            Error::Decode(Box::new(DecodeError::other(status, &body, reason)))
-        })?;
-        Ok(Response::from_parts(text, status, &headers).without(credential))
+        let text = match std::str::from_utf8(&answer.body) {
+            Ok(text) => text.to_owned(),
+            Err(error) => {
+                let reason = format!("body is not UTF-8: {error}");
+                let body = without_credential(credential, &answer.body);
+                return Err(Error::Decode(Box::new(DecodeError::other(
+                    answer.status,
+                    &body,
+                    reason,
+                ))));
+            }
+        };
+        Ok(respond(text, None, None, &answer, state))
     })
 }
 
@@ -406,16 +391,10 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
 #[allow(dead_code)] // No operation of the current spec answers without a body.
 pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
     Box::pin(async move {
-        let (raw, state) = start(operation)?.await;
-        let mut state = RefCell::into_inner(*state);
-        match raw {
-            Ok(value) => {
-                let headers = state.take_headers();
-                let response = Response::from_parts((), value.status().as_u16(), &headers);
-                Ok(response.without(state.credential.as_ref()))
-            }
-            Err(error) => Err(Box::pin(map_error(error, state)).await),
-        }
+        let (raw, mut state) = start(operation)?.await;
+        let state = state.get_mut();
+        let answer = answered(raw, state, O::SUCCESS)?;
+        Ok(respond((), None, None, &answer, state))
     })
 }
 
@@ -455,38 +434,130 @@ fn traced<'a>(
     }
 }
 
-fn unwrap<E: Envelope>(value: ResponseValue<E>, state: CallState) -> Response<E::Data> {
-    let http_status = value.status().as_u16();
-    let etag = header(&state.headers, &ETAG);
-    let location = header(&state.headers, &LOCATION);
-    let rate_limit = state.rate_limit;
-    let parts = value.into_inner().into_parts();
+fn unwrap<E: Envelope>(envelope: E, answer: &Answer, state: &CallState) -> Response<E::Data> {
+    let parts = envelope.into_parts();
+    respond(
+        parts.data,
+        Some(parts.request_id),
+        parts.pagination,
+        answer,
+        state,
+    )
+}
+
+/// The response holding `data`: what the answer says of itself, cleaned of the credential.
+fn respond<T>(
+    data: T,
+    request_id: Option<String>,
+    pagination: Option<crate::response::Pagination>,
+    answer: &Answer,
+    state: &CallState,
+) -> Response<T> {
     Response {
-        data: parts.data,
-        http_status,
-        request_id: Some(parts.request_id),
-        rate_limit,
-        etag,
-        location,
-        pagination: parts.pagination,
+        data,
+        http_status: answer.status,
+        request_id: request_id.or_else(|| header(&answer.headers, &X_REQUEST_ID)),
+        rate_limit: state.rate_limit,
+        etag: header(&answer.headers, &ETAG),
+        location: header(&answer.headers, &LOCATION),
+        pagination,
     }
     .without(state.credential.as_ref())
 }
 
-/// Boxed where it is awaited: its state is large and only failed requests need it, while the
-/// future of every request would otherwise reserve room for it.
-async fn map_error(error: RawError<ErrorEnvelope>, mut state: CallState) -> Error {
+/// The call's answer, when it came with one of the operation's `success` statuses; whatever
+/// else the call ended with, as the error to return.
+fn answered(
+    raw: Option<RawError<ErrorEnvelope>>,
+    state: &mut CallState,
+    success: &[RangeInclusive<u16>],
+) -> Result<Answer, Error> {
+    let failure = state.failure.take().map(|failure| *failure);
+    let error = match (failure, state.answer.take()) {
+        (
+            Some(Failure {
+                deferred: Some(error),
+                ..
+            }),
+            _,
+        ) => error,
+        (_, Some(answer)) if success.iter().any(|range| range.contains(&answer.status)) => {
+            return Ok(answer)
+        }
+        (_, Some(answer)) => refused(&answer, state.credential.as_ref()),
+        (failure, None) => unanswered(raw, failure.and_then(|failure| failure.hook_error)),
+    };
+    Err(finished(error, state))
+}
+
+/// Makes `error` fit to hand to the caller: cleaned of the credential, and holding the
+/// request's `Idempotency-Key`.
+fn finished(error: Error, state: &mut CallState) -> Error {
     let key = state
         .idempotency_key
         .take()
         .and_then(|key| key.to_str().ok().map(str::to_owned));
-    let credential = state.credential.take();
-    let error = server_error(error, state, credential.as_ref()).await;
-    let error = match &credential {
+    let error = match &state.credential {
         Some(credential) => error.without(credential),
         None => error,
     };
     error.with_idempotency_key(key)
+}
+
+/// An answer with a status the operation does not succeed with: an error answer, a 304 to a
+/// conditional request, or a status the spec does not document for it.
+fn refused(answer: &Answer, credential: Option<&Credential>) -> Error {
+    let body = without_credential(credential, &answer.body);
+    match answer.status {
+        304 => Error::NotModified(Box::new(NotModified::from_headers(&answer.headers))),
+        status if status >= 400 => api(ApiError::from_body(status, &answer.headers, &body)),
+        status => Error::Decode(Box::new(DecodeError::other(
+            status,
+            &body,
+            "status not documented for this operation",
+        ))),
+    }
+}
+
+/// A success answer whose body does not decode as the operation's.
+fn undecodable(answer: &Answer, error: serde_json::Error, state: &mut CallState) -> Error {
+    // Found in the body as received, which the error's position refers to; the path is
+    // cleaned of the credential with the rest of the error.
+    let path = json_path::at(&answer.body, error.line(), error.column());
+    let body = without_credential(state.credential.as_ref(), &answer.body);
+    let mut decode = DecodeError::from_json(answer.status, &body, error);
+    decode.path = path;
+    finished(Error::Decode(Box::new(decode)), state)
+}
+
+/// What a call that received no answer failed with: the error a hook left, or the generated
+/// method's own.
+fn unanswered(raw: Option<RawError<ErrorEnvelope>>, hook_error: Option<Error>) -> Error {
+    if let Some(error) = hook_error {
+        return error;
+    }
+    match raw {
+        Some(
+            RawError::CommunicationError(error)
+            | RawError::ResponseBodyError(error)
+            | RawError::InvalidUpgrade(error),
+        ) => TransportError::from_reqwest(error).into(),
+        Some(RawError::InvalidRequest(message)) => Error::InvalidRequest(message),
+        // The post hook stops the generated method at every answer, before it reads one, and
+        // a hook that fails leaves its error: these end a call only if the transport returned
+        // neither an answer nor a failure.
+        Some(
+            RawError::ErrorResponse(_)
+            | RawError::InvalidResponsePayload(..)
+            | RawError::UnexpectedResponse(_)
+            | RawError::Custom(_),
+        )
+        | None => TransportError::new(
+            TransportErrorKind::Other,
+            "the request ended without an answer",
+        )
+        .into(),
+    }
 }
 
 /// A body without the credential, taken out before an excerpt could cut it in two.
@@ -494,64 +565,6 @@ fn without_credential<'a>(credential: Option<&Credential>, body: &'a [u8]) -> Co
     credential.map_or(Cow::Borrowed(body), |credential| {
         credential.remove_from(body)
     })
-}
-
-async fn server_error(
-    error: RawError<ErrorEnvelope>,
-    mut state: CallState,
-    credential: Option<&Credential>,
-) -> Error {
-    let headers = state.take_headers();
-    let failure = state.failure.map(|failure| *failure).unwrap_or_default();
-    match error {
-        RawError::ErrorResponse(value) => {
-            let status = value.status().as_u16();
-            api(ApiError::from_envelope(
-                status,
-                &headers,
-                value.into_inner(),
-            ))
-        }
-        // Progenitor reports a body it could not decode without its status; the hooks saw it.
-        RawError::InvalidResponsePayload(received, error) => {
-            let body = without_credential(credential, &received);
-            match state.status {
-                Some(status) if status >= 400 => api(ApiError::from_body(status, &headers, &body)),
-                status => {
-                    // Found in the body as received, which the error's position refers to; the
-                    // path is cleaned of the credential with the rest of the error.
-                    let path = json_path::at(&received, error.line(), error.column());
-                    let mut decode =
-                        DecodeError::from_json(status.unwrap_or_default(), &body, error);
-                    decode.path = path;
-                    Error::Decode(Box::new(decode))
-                }
-            }
-        }
-        RawError::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            if status == 304 {
-                return Error::NotModified(Box::new(NotModified::from_headers(&headers)));
-            }
-            match response.bytes().await {
-                Ok(body) if status >= 400 => {
-                    let body = without_credential(credential, &body);
-                    api(ApiError::from_body(status, &headers, &body))
-                }
-                Ok(body) => Error::Decode(Box::new(DecodeError::other(
-                    status,
-                    &without_credential(credential, &body),
-                    "status not documented for this operation",
-                ))),
-                Err(error) => TransportError::from_reqwest(error).into(),
-            }
-        }
-        RawError::CommunicationError(error)
-        | RawError::ResponseBodyError(error)
-        | RawError::InvalidUpgrade(error) => TransportError::from_reqwest(error).into(),
-        RawError::InvalidRequest(message) => Error::InvalidRequest(message),
-        RawError::Custom(message) => failure.hook_error.unwrap_or(Error::InvalidRequest(message)),
-    }
 }
 
 fn api(error: ApiError) -> Error {

@@ -86,14 +86,6 @@ impl ClientHooks<Shared> for Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if let Some(failure) = call::deferred_failure() {
-            return Err(failure);
-        }
-        if let Ok(response) = result {
-            if let Some(rate_limit) = call::record_answer(response.status().as_u16()) {
-                self.inner().0.record_rate_limit(rate_limit);
-            }
-        }
-        Ok(())
+        call::after_exchange(result)
     }
 }

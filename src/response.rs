@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ETAG, LOCATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ETAG, RETRY_AFTER};
 
 use crate::server_text::Credential;
 
@@ -63,6 +63,9 @@ impl<T> Response<T> {
         self
     }
 
+    /// A response holding `data`, with what `headers` say of it, for tests that stand in for
+    /// the transport.
+    #[cfg(test)]
     pub(crate) fn from_parts(data: T, status: u16, headers: &HeaderMap) -> Self {
         Self {
             data,
@@ -70,7 +73,7 @@ impl<T> Response<T> {
             request_id: header(headers, &X_REQUEST_ID),
             rate_limit: RateLimit::from_headers(headers),
             etag: header(headers, &ETAG),
-            location: header(headers, &LOCATION),
+            location: header(headers, &reqwest::header::LOCATION),
             pagination: None,
         }
     }

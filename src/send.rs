@@ -6,35 +6,29 @@ use std::future::Future;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::response::Parts;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use reqwest::header::LOCATION;
-use reqwest::{Method, ResponseBuilderExt, StatusCode};
+use reqwest::{Method, StatusCode};
 
 use crate::call;
 use crate::client::State;
-use crate::error::{Error, RedirectError, TransportError, TransportErrorKind};
+use crate::error::{Error, RedirectError};
 use crate::lookahead;
 use crate::pacer::Pacer;
 use crate::response::{RateLimit, IDEMPOTENCY_KEY};
 use crate::retry::{assess_answer, assess_failure, RetryPolicy};
 
-/// A response whose body has been read.
+/// A response and its body, read whole.
 struct Answer {
-    parts: Parts,
+    /// Its status and headers; its body has been drained into `body`.
+    response: reqwest::Response,
     body: Bytes,
 }
 
-/// Carries the request's URL over to the response rebuilt from `parts`; without it reqwest
-/// parses a placeholder URL for every response, and errors would name that one. The URL is all
-/// the rebuilt response's extensions hold: the connection details the transport left there
-/// are read by no one downstream, and merging the two maps would cost an allocation more.
-fn keep_url(parts: &mut Parts, url: reqwest::Url) {
-    if let Ok(tagged) = http::Response::builder().url(url).body(()) {
-        parts.extensions = tagged.into_parts().0.extensions;
-    }
-}
-
+/// Sends `request` until it succeeds or may not be retried, then hands the final answer, body
+/// and all, to the call (`call::deliver`). What it returns to the generated code is that
+/// answer's response with its body drained and its headers taken, which the post hook refuses:
+/// the generated code never reads it, so the body is decoded once, by the call, from the bytes
+/// read here.
 pub(crate) fn execute<'a>(
     state: &'a State,
     http: &'a reqwest::Client,
@@ -61,37 +55,34 @@ pub(crate) fn execute<'a>(
                     Box::pin(wait_for_turn(pacer, state, &policy, started, &mut request)).await
                 {
                     call::fail_after_exchange(refused);
-                    return Ok(Answer::nothing().into_response());
+                    return Ok(unsent());
                 }
             }
             let outcome = match send(http, request, state.max_response_bytes).await {
                 Ok(Received::Whole(answer)) => Ok(answer),
-                Ok(Received::Refused(parts, error)) => {
+                Ok(Received::Refused(response, error)) => {
                     call::fail_after_exchange(error);
-                    return Ok(Answer::empty(parts).into_response());
+                    return Ok(response);
                 }
                 Err(error) => Err(error),
             };
-            if let (Ok(answer), Some(pacer)) = (&outcome, &state.pacer) {
-                if let Some(rate) = RateLimit::from_headers(&answer.parts.headers) {
-                    pacer.observe(&rate);
-                }
+            let rate_limit = match &outcome {
+                Ok(answer) => RateLimit::from_headers(answer.response.headers()),
+                Err(_) => None,
+            };
+            if let (Some(rate), Some(pacer)) = (&rate_limit, &state.pacer) {
+                pacer.observe(rate);
             }
             let verdict = match &outcome {
-                Ok(answer) => {
-                    assess_answer(answer.parts.status, &answer.parts.headers, &answer.body)
-                }
+                Ok(answer) => assess_answer(
+                    answer.response.status(),
+                    answer.response.headers(),
+                    &answer.body,
+                ),
                 Err(error) => assess_failure(error).map(|reason| (reason, None)),
             };
             let (Some(next), Some((reason, floor))) = (spare, verdict) else {
-                #[cfg(feature = "contract")]
-                check_contract(state, &outcome);
-                if let Ok(answer) = &outcome {
-                    if answer.parts.status.is_success() && lookahead::offer(&answer.body) {
-                        tokio::task::yield_now().await;
-                    }
-                }
-                return outcome.map(Answer::into_response);
+                return finish(state, outcome, rate_limit).await;
             };
             let delay = policy.delay(attempt + 1, floor);
             let past_deadline = policy.deadline_after().is_some_and(|deadline| {
@@ -101,9 +92,7 @@ pub(crate) fn execute<'a>(
                     .is_none_or(|end| end > deadline)
             });
             if past_deadline || !policy.accepts_server_wait(floor) {
-                #[cfg(feature = "contract")]
-                check_contract(state, &outcome);
-                return outcome.map(Answer::into_response);
+                return finish(state, outcome, rate_limit).await;
             }
             tracing::info!(
                 attempt,
@@ -119,15 +108,44 @@ pub(crate) fn execute<'a>(
     }
 }
 
+/// Hands the final answer to the call and what is left of its response to the generated code.
+/// A walk listening for the next page's cursor is offered the body first, and given a turn to
+/// send its next request if it found one.
+async fn finish(
+    state: &State,
+    outcome: reqwest::Result<Answer>,
+    rate_limit: Option<RateLimit>,
+) -> reqwest::Result<reqwest::Response> {
+    let Answer { mut response, body } = outcome?;
+    #[cfg(feature = "contract")]
+    check_contract(state, response.status(), &body);
+    if let Some(rate_limit) = rate_limit {
+        state.record_rate_limit(rate_limit);
+    }
+    let status = response.status();
+    let offered = status.is_success() && lookahead::offer(&body);
+    let headers = std::mem::take(response.headers_mut());
+    call::deliver(status.as_u16(), headers, body, rate_limit);
+    if offered {
+        tokio::task::yield_now().await;
+    }
+    Ok(response)
+}
+
+/// Stands in for the answer of a request that was never sent, for a call that is about to fail
+/// with the error it recorded.
+fn unsent() -> reqwest::Response {
+    reqwest::Response::from(http::Response::new(Bytes::new()))
+}
+
 /// Checks the answer handed to the caller against the spec, when the client was asked to; in
 /// strict mode a violation fails the call.
 #[cfg(feature = "contract")]
-fn check_contract<E>(state: &State, outcome: &Result<Answer, E>) {
-    let (Some(check), Ok(answer)) = (&state.contract, outcome) else {
+fn check_contract(state: &State, status: StatusCode, body: &[u8]) {
+    let Some(check) = &state.contract else {
         return;
     };
-    let status = answer.parts.status.as_u16();
-    if let Some(violation) = check.check_body(call::operation(), status, &answer.body) {
+    if let Some(violation) = check.check_body(call::operation(), status.as_u16(), body) {
         call::fail_after_exchange(Error::Contract(Box::new(violation)));
     }
 }
@@ -185,9 +203,9 @@ fn copy_for_retry(request: &reqwest::Request) -> Option<reqwest::Request> {
 
 enum Received {
     Whole(Answer),
-    /// The body could not be taken: too large (reading stopped at the limit), or unreadable in
-    /// a way reqwest does not report; or it is not the API's answer: a redirect, left unread.
-    Refused(Parts, Error),
+    /// The body could not be taken: too large (reading stopped at the limit); or it is not the
+    /// API's answer: a redirect, left unread.
+    Refused(reqwest::Response, Error),
 }
 
 // Not an `async fn` either, for the same reason: the request goes to reqwest at once.
@@ -196,43 +214,35 @@ fn send(
     request: reqwest::Request,
     limit: usize,
 ) -> impl Future<Output = reqwest::Result<Received>> {
-    // Kept to tell where the answer came from, then given to the rebuilt response instead of a
-    // copy of the response's URL.
+    // Kept to tell where the answer came from.
     let url = request.url().clone();
     let pending = http.execute(request);
     async move {
-        let response = pending.await?;
-        let too_large = |length: u64| usize::try_from(length).map_or(true, |n| n > limit);
-        let declared_too_large = response.content_length().is_some_and(too_large);
-        let redirect = refused_redirect(&response, &url);
-        let (mut parts, body) = http::Response::from(response).into_parts();
-        keep_url(&mut parts, url);
-        if let Some(error) = redirect {
-            return Ok(Received::Refused(parts, error));
+        let mut response = pending.await?;
+        if let Some(error) = refused_redirect(&response, &url) {
+            return Ok(Received::Refused(response, error));
         }
-        let too_large = |parts: &Parts| Error::ResponseTooLarge {
-            status: parts.status.as_u16(),
+        let too_large = |response: &reqwest::Response| Error::ResponseTooLarge {
+            status: response.status().as_u16(),
             limit,
             idempotency_key: None,
         };
-        if declared_too_large {
-            let error = too_large(&parts);
-            return Ok(Received::Refused(parts, error));
+        let declared = response.content_length();
+        if declared.is_some_and(|length| usize::try_from(length).map_or(true, |n| n > limit)) {
+            let error = too_large(&response);
+            return Ok(Received::Refused(response, error));
         }
-        match read_whole(Limited::new(body, limit)).await {
-            Ok(body) => Ok(Received::Whole(Answer { parts, body })),
-            Err(error) if error.is::<LengthLimitError>() => {
-                let error = too_large(&parts);
-                Ok(Received::Refused(parts, error))
+        let mut body = Body::new(limit);
+        while let Some(chunk) = response.chunk().await? {
+            if body.push(chunk).is_err() {
+                let error = too_large(&response);
+                return Ok(Received::Refused(response, error));
             }
-            Err(error) => match error.downcast::<reqwest::Error>() {
-                Ok(error) => Err(*error),
-                Err(other) => {
-                    let error = TransportError::new(TransportErrorKind::Interrupted, other).into();
-                    Ok(Received::Refused(parts, error))
-                }
-            },
         }
+        Ok(Received::Whole(Answer {
+            response,
+            body: body.finish(),
+        }))
     }
 }
 
@@ -253,56 +263,47 @@ fn refused_redirect(response: &reqwest::Response, sent_to: &reqwest::Url) -> Opt
     }
 }
 
-/// Reads a body to its end. An answer that arrives in one frame, as most do, is kept as it
-/// came, without the buffer list `BodyExt::collect` allocates for every body; frames after the
-/// first are joined into one buffer.
-async fn read_whole<B>(body: B) -> Result<Bytes, B::Error>
-where
-    B: http_body::Body<Data = Bytes>,
-{
-    let mut body = std::pin::pin!(body);
-    let mut first = Bytes::new();
-    let mut joined = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let Ok(chunk) = frame?.into_data() else {
-            continue; // trailers
-        };
-        if first.is_empty() {
-            first = chunk;
-        } else {
-            if joined.is_empty() {
-                joined.extend_from_slice(&first);
-            }
-            joined.extend_from_slice(&chunk);
-        }
-    }
-    Ok(if joined.is_empty() {
-        first
-    } else {
-        Bytes::from(joined)
-    })
+/// A body read chunk by chunk, up to a size limit. An answer that arrives in one chunk, as most
+/// do, is kept as it came, without a copy; chunks after the first are joined into one buffer.
+struct Body {
+    first: Bytes,
+    joined: Vec<u8>,
+    /// Bytes still allowed.
+    room: usize,
 }
 
-impl Answer {
-    /// Stands in for the answer of a request that was never sent, for a call that is about to
-    /// fail with the error it recorded.
-    fn nothing() -> Self {
-        Self::empty(http::Response::new(()).into_parts().0)
-    }
+/// The body went past its limit.
+#[derive(Debug, PartialEq)]
+struct TooLarge;
 
-    /// Keeps the status and headers of a response whose body was not taken.
-    fn empty(parts: Parts) -> Self {
+impl Body {
+    fn new(limit: usize) -> Self {
         Self {
-            parts,
-            body: Bytes::new(),
+            first: Bytes::new(),
+            joined: Vec::new(),
+            room: limit,
         }
     }
 
-    /// Hands the buffered answer on as a response, for the generated code to decode; its
-    /// headers go to the call instead.
-    fn into_response(mut self) -> reqwest::Response {
-        self.parts.headers = call::keep_headers(std::mem::take(&mut self.parts.headers));
-        reqwest::Response::from(http::Response::from_parts(self.parts, self.body))
+    fn push(&mut self, chunk: Bytes) -> Result<(), TooLarge> {
+        self.room = self.room.checked_sub(chunk.len()).ok_or(TooLarge)?;
+        if self.first.is_empty() {
+            self.first = chunk;
+        } else if !chunk.is_empty() {
+            if self.joined.is_empty() {
+                self.joined.extend_from_slice(&self.first);
+            }
+            self.joined.extend_from_slice(&chunk);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Bytes {
+        if self.joined.is_empty() {
+            self.first
+        } else {
+            Bytes::from(self.joined)
+        }
     }
 }
 
@@ -313,7 +314,9 @@ mod tests {
     use reqwest::header::{HeaderValue, AUTHORIZATION};
     use reqwest::{Method, Request, Version};
 
-    use super::{copy_for_retry, read_whole};
+    use bytes::Bytes;
+
+    use super::{copy_for_retry, Body, TooLarge};
 
     fn request(method: Method) -> Request {
         let mut request = Request::new(
@@ -361,43 +364,31 @@ mod tests {
         assert!(copy_for_retry(&streamed).is_none());
     }
 
-    fn frames(
-        frames: Vec<Result<http_body::Frame<bytes::Bytes>, &'static str>>,
-    ) -> impl http_body::Body<Data = bytes::Bytes, Error = &'static str> {
-        http_body_util::StreamBody::new(futures::stream::iter(frames))
-    }
-
-    #[tokio::test]
-    async fn a_body_in_one_frame_is_kept_as_it_came() {
-        let chunk = bytes::Bytes::from_static(b"{\"ok\":true}");
-        let body = read_whole(frames(vec![Ok(http_body::Frame::data(chunk.clone()))]))
-            .await
-            .unwrap();
+    #[test]
+    fn a_body_in_one_chunk_is_kept_as_it_came() {
+        let chunk = Bytes::from_static(b"{\"ok\":true}");
+        let mut body = Body::new(chunk.len());
+        body.push(chunk.clone()).unwrap();
+        let body = body.finish();
         assert_eq!(body, chunk);
         assert_eq!(body.as_ptr(), chunk.as_ptr());
     }
 
-    #[tokio::test]
-    async fn frames_are_joined_in_order_and_trailers_skipped() {
-        let mut trailers = reqwest::header::HeaderMap::new();
-        trailers.insert("x-sum", HeaderValue::from_static("1"));
-        let body = frames(vec![
-            Ok(http_body::Frame::data(bytes::Bytes::new())),
-            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"ab"))),
-            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"cd"))),
-            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"e"))),
-            Ok(http_body::Frame::trailers(trailers)),
-        ]);
-        assert_eq!(read_whole(body).await.unwrap(), &b"abcde"[..]);
-        assert_eq!(read_whole(frames(vec![])).await.unwrap(), &b""[..]);
+    #[test]
+    fn chunks_are_joined_in_order() {
+        let mut body = Body::new(5);
+        for chunk in ["", "ab", "", "cd", "e"] {
+            body.push(Bytes::from(chunk)).unwrap();
+        }
+        assert_eq!(body.finish(), &b"abcde"[..]);
+        assert_eq!(Body::new(0).finish(), &b""[..]);
     }
 
-    #[tokio::test]
-    async fn a_broken_body_is_an_error() {
-        let body = frames(vec![
-            Ok(http_body::Frame::data(bytes::Bytes::from_static(b"ab"))),
-            Err("connection reset"),
-        ]);
-        assert_eq!(read_whole(body).await, Err("connection reset"));
+    #[test]
+    fn a_body_past_its_limit_is_refused() {
+        let mut body = Body::new(4);
+        body.push(Bytes::from_static(b"abc")).unwrap();
+        assert_eq!(body.push(Bytes::from_static(b"de")), Err(TooLarge));
+        assert_eq!(Body::new(1).push(Bytes::from_static(b"ab")), Err(TooLarge));
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{client, expect, fixture};
-use httpmock::Method::GET;
+use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use sendmux_management::{types, Error, ErrorCode};
 use serde_json::json;
@@ -288,4 +288,46 @@ async fn a_body_that_is_not_json_has_no_path() {
     };
     assert_eq!(decode.path, None);
     assert_eq!((decode.line, decode.column), (1, 1));
+}
+
+#[tokio::test]
+async fn a_success_status_the_operation_does_not_document_is_not_decoded() {
+    let server = MockServer::start_async().await;
+    // `create_domain` documents 201 and `get_domain` 200: each answers with the other's status
+    // and a body that would otherwise decode.
+    let created = fixture("create_domain");
+    server
+        .mock_async(|when, then| {
+            expect(when, POST, "/domains");
+            then.status(200).json_body(created);
+        })
+        .await;
+    let fetched = fixture("get_domain");
+    server
+        .mock_async(|when, then| {
+            expect(when, GET, "/domains/mdom_1");
+            then.status(201).json_body(fetched);
+        })
+        .await;
+    let client = client(&server);
+
+    let error = client
+        .create_domain(types::CreateDomainBody::new("notify.example.com"))
+        .await
+        .expect_err("200 is not what a create answers with");
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(decode.status, 200);
+    assert!(decode.reason.contains("not documented"), "{}", decode.reason);
+
+    let error = client
+        .get_domain("mdom_1")
+        .await
+        .expect_err("201 is not what a fetch answers with");
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}");
+    };
+    assert_eq!(decode.status, 201);
+    assert!(decode.excerpt.starts_with(r#"{"data":"#), "{}", decode.excerpt);
 }
