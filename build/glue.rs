@@ -1114,7 +1114,7 @@ fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
             }
             async fn send_raw(
                 client: &crate::generated::Client,
-                params: Self::Params,
+                params: &Self::Params,
             ) -> crate::call::Raw<Self::Answer> {
                 let #params_ty { #(#names),* } = params;
                 #(#prepare)*
@@ -1134,7 +1134,14 @@ fn prepare_argument(param: &Param) -> TokenStream {
     let invalid = quote!(::progenitor_client::Error::InvalidRequest);
     let out_of_range = format!("`{name}` is out of range");
     let by_value = passed_by_value(param);
-    match (param.required, by_value) {
+    // The parameters are borrowed, since every attempt sends them again; numbers and booleans
+    // are copied out.
+    let copied = if by_value {
+        quote!(let #ident = *#ident;)
+    } else {
+        quote!()
+    };
+    let converted = match (param.required, by_value) {
         (true, _) => {
             let missing = format!("the required parameter `{name}` has no value");
             let convert = if by_value {
@@ -1162,6 +1169,10 @@ fn prepare_argument(param: &Param) -> TokenStream {
             };
         },
         (false, false) => quote!(),
+    };
+    quote! {
+        #copied
+        #converted
     }
 }
 
@@ -1170,7 +1181,7 @@ fn raw_argument(param: &Param) -> TokenStream {
     let ident = &param.ident;
     match (param.required, passed_by_value(param), &param.kind) {
         (_, true, _) => quote!(#ident),
-        (true, false, _) => quote!(&#ident),
+        (true, false, _) => quote!(#ident),
         (false, false, Kind::Text) => quote!(#ident.as_deref()),
         (false, false, _) => quote!(#ident.as_ref()),
     }

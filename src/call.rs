@@ -8,10 +8,12 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::ops::RangeInclusive;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
-use reqwest::header::{HeaderMap, HeaderValue, ETAG, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, ETAG, LOCATION};
+use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::client::Client;
@@ -20,8 +22,11 @@ use crate::error::{ApiError, DecodeError, Error, TransportError, TransportErrorK
 use crate::field::Checked;
 use crate::generated;
 use crate::json_path;
-use crate::response::{header, Conditional, NotModified, RateLimit, Response, X_REQUEST_ID};
-use crate::retry::RetryPolicy;
+use crate::lookahead;
+use crate::response::{
+    header, Conditional, NotModified, RateLimit, Response, IDEMPOTENCY_KEY, X_REQUEST_ID,
+};
+use crate::retry::{assess_answer, assess_failure, Reason, RetryPolicy};
 use crate::server_text::Credential;
 use crate::types::ErrorEnvelope;
 
@@ -169,39 +174,49 @@ pub(crate) trait Operation: Send + Sized + 'static {
     /// The type of its success body, as generated.
     type Answer: Send;
     /// The parameters, apart from the client and options.
-    type Params: Send + 'static;
+    type Params: Send + Sync + 'static;
     fn into_parts(self) -> (Call, Self::Params);
-    /// Sends the operation through the generated client's method for it, with the parameters.
-    fn send_raw(
-        client: &generated::Client,
-        params: Self::Params,
-    ) -> impl Future<Output = Raw<Self::Answer>> + Send + '_;
+    /// Sends the operation once through the generated client's method for it, with the
+    /// parameters, which every attempt borrows.
+    fn send_raw<'a>(
+        client: &'a generated::Client,
+        params: &'a Self::Params,
+    ) -> impl Future<Output = Raw<Self::Answer>> + Send + 'a;
 }
 
-/// The sending of `operation`, as a future of the generated method's error, if it ended with
-/// one, and the call's state, which holds the answer; an invalid parameter fails here, before
-/// anything is sent.
-fn start<O: Operation>(operation: O) -> Result<impl Future<Output = Outcome> + Send, Error> {
+/// What sending `operation` needs: the client, the retry policy set on the request, and the
+/// parameters; an invalid parameter fails here, before anything is sent.
+fn start<O: Operation>(operation: O) -> Result<(Client, Option<RetryPolicy>, O::Params), Error> {
     let (mut call, params) = operation.into_parts();
     if let Some(error) = call.invalid() {
         return Err(error);
     }
     let Call { client, retry, .. } = call;
-    Ok(async move {
-        let mut raw = None;
-        // Boxed at once: the request's future is large, and every layer wrapping it would
-        // otherwise copy it whole as it moves in. Its outcome is left in `raw`, so that the
-        // layers around it, the same for every operation, are compiled once.
-        let send = Box::pin(async {
-            raw = O::send_raw(client.raw(), params).await.err();
-        });
-        let state = traced(O::ID, retry, send).await;
-        (raw, state)
-    })
+    Ok((client, retry, params))
 }
 
-/// What a call ends with: the generated method's error, if any, and, in its box, the call's
-/// state.
+/// Sends the operation with `params`, attempt after attempt as the retry policy allows.
+///
+/// Each attempt runs the generated method again, which builds the request anew from the
+/// parameters: no copy of a request waits for a retry that seldom comes. Its future is boxed
+/// on its own, which keeps it out of the call's future; what drives the attempts is the same
+/// for every operation, and compiled once.
+async fn exchange<O: Operation>(
+    client: &Client,
+    retry: Option<RetryPolicy>,
+    params: &O::Params,
+) -> Outcome {
+    let attempt =
+        || -> Sending<'_> { Box::pin(async { O::send_raw(client.raw(), params).await.err() }) };
+    traced(O::ID, client, retry, &attempt).await
+}
+
+/// One attempt's future, as the generated method leaves it: with its error, if it ended with
+/// one (an answer is left in the call's state instead).
+type Sending<'a> = Pin<Box<dyn Future<Output = Option<RawError<ErrorEnvelope>>> + Send + 'a>>;
+
+/// What a call ends with: the generated method's error on the last attempt, if any, and, in
+/// its box, the call's state.
 type Outcome = (Option<RawError<ErrorEnvelope>>, Box<RefCell<CallState>>);
 
 tokio::task_local! {
@@ -212,12 +227,12 @@ tokio::task_local! {
 
 #[derive(Default)]
 struct CallState {
-    /// The retry policy set on the request, if any, for the retry loop to read.
-    retry: Option<RetryPolicy>,
-    /// The operation id, for the contract check to find the answer's schema.
-    #[cfg(feature = "contract")]
-    operation: &'static str,
-    /// The final answer, as the transport read it.
+    /// When the retry policy's deadline passes, if it has one; a pacer's wait counts against it.
+    deadline: Option<Instant>,
+    /// The method of the request sent, and whether it carries an `Idempotency-Key`: what
+    /// decides whether it may be sent again.
+    sent: Option<(Method, bool)>,
+    /// The latest attempt's answer, as the transport read it.
     answer: Option<Answer>,
     /// Parsed once from the answer's headers, for the client's state and the response.
     rate_limit: Option<RateLimit>,
@@ -239,7 +254,7 @@ struct Failure {
 
 /// An answer read whole.
 struct Answer {
-    status: u16,
+    status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
 }
@@ -276,44 +291,53 @@ pub(crate) fn after_exchange<E>(
     }
 }
 
-/// Called once the request has its `Idempotency-Key`, so that an error can report it.
-pub(crate) fn record_idempotency_key(key: &HeaderValue) {
-    let _ = CALL.try_with(|state| state.borrow_mut().idempotency_key = Some(key.clone()));
-}
-
-/// Called once the request's `Authorization` header is known.
-pub(crate) fn record_credential(authorization: &HeaderValue) {
-    let _ =
-        CALL.try_with(|state| state.borrow_mut().credential = Some(Credential::new(authorization)));
-}
-
-/// The id of the operation being sent; empty outside a call.
-#[cfg(feature = "contract")]
-pub(crate) fn operation() -> &'static str {
-    CALL.try_with(|state| state.borrow().operation)
-        .unwrap_or_default()
-}
-
-/// Called as each attempt leaves.
-pub(crate) fn record_attempt(attempt: u32) {
-    tracing::Span::current().record("attempt", attempt);
-}
-
-/// The retry policy set on the request being sent, if any.
-pub(crate) fn retry_policy() -> Option<RetryPolicy> {
-    CALL.try_with(|state| state.borrow().retry.clone())
+/// The `Idempotency-Key` an earlier attempt of this call sent, for the next to send again.
+pub(crate) fn idempotency_key() -> Option<HeaderValue> {
+    CALL.try_with(|state| state.borrow().idempotency_key.clone())
         .ok()
         .flatten()
 }
 
-/// Hands the final answer, read whole, to the call listening, and records what the span
-/// reports of it.
-pub(crate) fn deliver(status: u16, headers: HeaderMap, body: Bytes, rate_limit: Option<RateLimit>) {
+/// Called once the request is ready to leave: records what the call needs of it later, the
+/// credential to clean from what comes back, the `Idempotency-Key` to report, and what decides
+/// whether it may be sent again.
+pub(crate) fn record_request(request: &reqwest::Request) {
+    let _ = CALL.try_with(|state| {
+        let mut state = state.borrow_mut();
+        let headers = request.headers();
+        let key = if request.method() == Method::POST {
+            headers.get(&IDEMPOTENCY_KEY)
+        } else {
+            None
+        };
+        state.sent = Some((request.method().clone(), key.is_some()));
+        state.idempotency_key = key.cloned();
+        state.credential = headers.get(AUTHORIZATION).map(Credential::new);
+    });
+}
+
+/// When the retry policy's deadline passes, for a wait before sending to count against it.
+pub(crate) fn deadline() -> Option<Instant> {
+    CALL.try_with(|state| state.borrow().deadline)
+        .ok()
+        .flatten()
+}
+
+/// Hands an attempt's answer, read whole, to the call, and records what the span reports of
+/// it. Returns the response drained of its headers as well as its body, for the generated code
+/// to drop.
+pub(crate) fn deliver(
+    mut response: reqwest::Response,
+    body: Bytes,
+    rate_limit: Option<RateLimit>,
+) -> reqwest::Response {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
     let span = tracing::Span::current();
     let _ = CALL.try_with(|state| {
         let mut state = state.borrow_mut();
         if !span.is_disabled() {
-            span.record("status", status);
+            span.record("status", status.as_u16());
             if let Some(id) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
                 let id = match &state.credential {
                     Some(credential) => credential.cleaned(id),
@@ -329,6 +353,7 @@ pub(crate) fn deliver(status: u16, headers: HeaderMap, body: Bytes, rate_limit: 
             body,
         });
     });
+    response
 }
 
 /// An operation answering with a JSON envelope.
@@ -337,8 +362,10 @@ where
     O: Operation,
     O::Answer: Envelope,
 {
+    let started = start(operation);
     Box::pin(async move {
-        let (raw, mut state) = start(operation)?.await;
+        let (client, retry, params) = started?;
+        let (raw, mut state) = exchange::<O>(&client, retry, &params).await;
         let state = state.get_mut();
         let answer = answered(raw, state, O::SUCCESS)?;
         match serde_json::from_slice::<O::Answer>(&answer.body) {
@@ -366,8 +393,10 @@ where
 
 /// An operation answering with a body that is not JSON, returned as text.
 pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
+    let started = start(operation);
     Box::pin(async move {
-        let (raw, mut state) = start(operation)?.await;
+        let (client, retry, params) = started?;
+        let (raw, mut state) = exchange::<O>(&client, retry, &params).await;
         let state = state.get_mut();
         let answer = answered(raw, state, O::SUCCESS)?;
         let credential = state.credential.as_ref();
@@ -377,7 +406,7 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
                 let reason = format!("body is not UTF-8: {error}");
                 let body = without_credential(credential, &answer.body);
                 return Err(Error::Decode(Box::new(DecodeError::other(
-                    answer.status,
+                    answer.status.as_u16(),
                     &body,
                     reason,
                 ))));
@@ -390,24 +419,28 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
 /// An operation answering with no body.
 #[allow(dead_code)] // No operation of the current spec answers without a body.
 pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
+    let started = start(operation);
     Box::pin(async move {
-        let (raw, mut state) = start(operation)?.await;
+        let (client, retry, params) = started?;
+        let (raw, mut state) = exchange::<O>(&client, retry, &params).await;
         let state = state.get_mut();
         let answer = answered(raw, state, O::SUCCESS)?;
         Ok(respond((), None, None, &answer, state))
     })
 }
 
-/// Runs the request inside its tracing span and call state, and returns the state.
+/// Runs the attempts inside the request's tracing span, each in the call's state, and returns
+/// the state with the last attempt's outcome.
 ///
 /// The state comes back in the box it lived in while the request ran: taken from the scope
-/// once the request is done, it moves out as a pointer rather than a copy of itself through
+/// once an attempt is done, it moves out as a pointer rather than a copy of itself through
 /// every layer of the call.
 fn traced<'a>(
     operation: &'static str,
+    client: &'a Client,
     retry: Option<RetryPolicy>,
-    send: Pin<Box<dyn Future<Output = ()> + Send + 'a>>,
-) -> impl Future<Output = Box<RefCell<CallState>>> + Send + 'a {
+    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+) -> impl Future<Output = Outcome> + Send + 'a {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
     let span = tracing::info_span!(
@@ -419,18 +452,104 @@ fn traced<'a>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    let state = Box::new(RefCell::new(CallState {
-        retry,
-        #[cfg(feature = "contract")]
-        operation,
+    attempts(operation, client, retry, attempt).instrument(span)
+}
+
+async fn attempts<'a>(
+    #[cfg_attr(not(feature = "contract"), allow(unused_variables))] operation: &'static str,
+    client: &'a Client,
+    retry: Option<RetryPolicy>,
+    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+) -> Outcome {
+    let shared = client.shared();
+    let policy = retry.unwrap_or_else(|| shared.retry.clone());
+    let started = Instant::now();
+    let mut state = Box::new(RefCell::new(CallState {
+        deadline: policy
+            .deadline_after()
+            .and_then(|deadline| started.checked_add(deadline)),
         ..CallState::default()
     }));
-    let run = CALL.scope(state, send).instrument(span);
-    async move {
-        let mut run = std::pin::pin!(run);
-        run.as_mut().await;
+    let mut number = 1;
+    loop {
+        tracing::Span::current().record("attempt", number);
+        let mut run = std::pin::pin!(CALL.scope(state, attempt()));
+        let raw = run.as_mut().await;
         // The scope hands its value back once its future has completed.
-        run.inner_pin_mut().take_value().unwrap_or_default()
+        state = run.as_mut().take_value().unwrap_or_default();
+        let current = state.get_mut();
+        let verdict = if number < policy.attempts() {
+            assess(raw.as_ref(), current, &policy)
+        } else {
+            None
+        };
+        let delay = verdict.and_then(|(reason, floor)| {
+            let delay = policy.delay(number + 1, floor);
+            let past_deadline = policy.deadline_after().is_some_and(|deadline| {
+                started
+                    .elapsed()
+                    .checked_add(delay)
+                    .is_none_or(|end| end > deadline)
+            });
+            (!past_deadline && policy.accepts_server_wait(floor)).then_some((reason, delay))
+        });
+        let Some((reason, delay)) = delay else {
+            #[cfg(feature = "contract")]
+            check_contract(shared, operation, current);
+            let offered = current
+                .answer
+                .as_ref()
+                .is_some_and(|answer| answer.status.is_success() && lookahead::offer(&answer.body));
+            if offered {
+                tokio::task::yield_now().await;
+            }
+            return (raw, state);
+        };
+        tracing::info!(
+            attempt = number,
+            reason = %reason,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "retrying request"
+        );
+        drop(raw);
+        current.answer = None;
+        Box::pin(tokio::time::sleep(delay)).await;
+        number += 1;
+    }
+}
+
+/// Whether the attempt that left `state` and ended with `raw` failed in a way that sending it
+/// again may mend, and how long the server asked to wait first.
+fn assess(
+    raw: Option<&RawError<ErrorEnvelope>>,
+    state: &CallState,
+    policy: &RetryPolicy,
+) -> Option<(Reason, Option<Duration>)> {
+    let may_repeat = state
+        .sent
+        .as_ref()
+        .is_some_and(|(method, keyed)| policy.may_repeat(method, *keyed));
+    if !may_repeat || state.failure.is_some() {
+        return None;
+    }
+    match (&state.answer, raw) {
+        (Some(answer), _) => assess_answer(answer.status, &answer.headers, &answer.body),
+        (None, Some(RawError::CommunicationError(error))) => {
+            assess_failure(error).map(|reason| (reason, None))
+        }
+        _ => None,
+    }
+}
+
+/// Checks the answer handed to the caller against the spec, when the client was asked to; in
+/// strict mode a violation fails the call.
+#[cfg(feature = "contract")]
+fn check_contract(shared: &crate::client::State, operation: &str, state: &mut CallState) {
+    let (Some(check), Some(answer)) = (&shared.contract, &state.answer) else {
+        return;
+    };
+    if let Some(violation) = check.check_body(operation, answer.status.as_u16(), &answer.body) {
+        state.failure().deferred = Some(Error::Contract(Box::new(violation)));
     }
 }
 
@@ -455,7 +574,7 @@ fn respond<T>(
 ) -> Response<T> {
     Response {
         data,
-        http_status: answer.status,
+        http_status: answer.status.as_u16(),
         request_id: request_id.or_else(|| header(&answer.headers, &X_REQUEST_ID)),
         rate_limit: state.rate_limit,
         etag: header(&answer.headers, &ETAG),
@@ -481,7 +600,11 @@ fn answered(
             }),
             _,
         ) => error,
-        (_, Some(answer)) if success.iter().any(|range| range.contains(&answer.status)) => {
+        (_, Some(answer))
+            if success
+                .iter()
+                .any(|range| range.contains(&answer.status.as_u16())) =>
+        {
             return Ok(answer)
         }
         (_, Some(answer)) => refused(&answer, state.credential.as_ref()),
@@ -508,7 +631,7 @@ fn finished(error: Error, state: &mut CallState) -> Error {
 /// conditional request, or a status the spec does not document for it.
 fn refused(answer: &Answer, credential: Option<&Credential>) -> Error {
     let body = without_credential(credential, &answer.body);
-    match answer.status {
+    match answer.status.as_u16() {
         304 => Error::NotModified(Box::new(NotModified::from_headers(&answer.headers))),
         status if status >= 400 => api(ApiError::from_body(status, &answer.headers, &body)),
         status => Error::Decode(Box::new(DecodeError::other(
@@ -525,7 +648,7 @@ fn undecodable(answer: &Answer, error: serde_json::Error, state: &mut CallState)
     // cleaned of the credential with the rest of the error.
     let path = json_path::at(&answer.body, error.line(), error.column());
     let body = without_credential(state.credential.as_ref(), &answer.body);
-    let mut decode = DecodeError::from_json(answer.status, &body, error);
+    let mut decode = DecodeError::from_json(answer.status.as_u16(), &body, error);
     decode.path = path;
     finished(Error::Decode(Box::new(decode)), state)
 }

@@ -102,6 +102,11 @@ impl Client {
     pub(crate) fn raw(&self) -> &generated::Client {
         &self.raw
     }
+
+    /// What every clone of this client shares: its configuration and state.
+    pub(crate) fn shared(&self) -> &State {
+        &self.raw.inner.0
+    }
 }
 
 impl fmt::Debug for Client {

@@ -45,21 +45,17 @@ impl ClientHooks<Shared> for Client {
                     op.id
                 ))));
             }
-            // One key per logical request, generated before the first attempt so that every
-            // attempt carries the same one and the server can recognise a repeat.
+            // One key per logical request, generated before the first attempt and sent again
+            // by every later one, so that the server can recognise a repeat.
             if op.idempotency_key
                 && request.method() == Method::POST
                 && !request.headers().contains_key(&IDEMPOTENCY_KEY)
             {
-                let key = uuid::Uuid::new_v4().to_string();
-                if let Ok(value) = HeaderValue::from_str(&key) {
-                    request.headers_mut().insert(IDEMPOTENCY_KEY, value);
+                let key = call::idempotency_key()
+                    .or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok());
+                if let Some(key) = key {
+                    request.headers_mut().insert(IDEMPOTENCY_KEY, key);
                 }
-            }
-        }
-        if request.method() == Method::POST {
-            if let Some(key) = request.headers().get(&IDEMPOTENCY_KEY) {
-                call::record_idempotency_key(key);
             }
         }
         let authorization = state
@@ -67,18 +63,18 @@ impl ClientHooks<Shared> for Client {
             .header()
             .await
             .map_err(|e| call::hook_failure(e.into()))?;
-        call::record_credential(&authorization);
         request.headers_mut().insert(AUTHORIZATION, authorization);
+        call::record_request(request);
         Ok(())
     }
 
-    // The retry loop's future is returned as is rather than wrapped in another state machine.
+    // The attempt's future is returned as is rather than wrapped in another state machine.
     fn exec(
         &self,
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
-        send::execute(&self.inner().0, self.client(), request)
+        send::attempt(&self.inner().0, self.client(), request)
     }
 
     async fn post<E>(

@@ -319,7 +319,11 @@ async fn a_success_status_the_operation_does_not_document_is_not_decoded() {
         panic!("expected a decode error, got {error:?}");
     };
     assert_eq!(decode.status, 200);
-    assert!(decode.reason.contains("not documented"), "{}", decode.reason);
+    assert!(
+        decode.reason.contains("not documented"),
+        "{}",
+        decode.reason
+    );
 
     let error = client
         .get_domain("mdom_1")
@@ -329,5 +333,9 @@ async fn a_success_status_the_operation_does_not_document_is_not_decoded() {
         panic!("expected a decode error, got {error:?}");
     };
     assert_eq!(decode.status, 201);
-    assert!(decode.excerpt.starts_with(r#"{"data":"#), "{}", decode.excerpt);
+    assert!(
+        decode.excerpt.starts_with(r#"{"data":"#),
+        "{}",
+        decode.excerpt
+    );
 }
