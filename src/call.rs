@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures::future::Either;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, ETAG, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -323,9 +324,8 @@ pub(crate) fn deadline() -> Option<Instant> {
         .flatten()
 }
 
-/// Hands an attempt's answer, read whole, to the call, and records what the span reports of
-/// it. Returns the response drained of its headers as well as its body, for the generated code
-/// to drop.
+/// Hands an attempt's answer, read whole, to the call. Returns the response drained of its
+/// headers as well as its body, for the generated code to drop.
 pub(crate) fn deliver(
     mut response: reqwest::Response,
     body: Bytes,
@@ -333,19 +333,8 @@ pub(crate) fn deliver(
 ) -> reqwest::Response {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let span = tracing::Span::current();
     let _ = CALL.try_with(|state| {
         let mut state = state.borrow_mut();
-        if !span.is_disabled() {
-            span.record("status", status.as_u16());
-            if let Some(id) = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
-                let id = match &state.credential {
-                    Some(credential) => credential.cleaned(id),
-                    None => Cow::Borrowed(id),
-                };
-                span.record("request_id", &*id);
-            }
-        }
         state.rate_limit = rate_limit;
         state.answer = Some(Answer {
             status,
@@ -452,7 +441,13 @@ fn traced<'a>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    attempts(operation, client, retry, attempt).instrument(span)
+    let run = attempts(operation, client, retry, attempt, span.clone());
+    // A span no one listens to is not entered at every poll.
+    if span.is_disabled() {
+        Either::Left(run)
+    } else {
+        Either::Right(run.instrument(span))
+    }
 }
 
 async fn attempts<'a>(
@@ -460,6 +455,7 @@ async fn attempts<'a>(
     client: &'a Client,
     retry: Option<RetryPolicy>,
     attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+    span: tracing::Span,
 ) -> Outcome {
     let shared = client.shared();
     let policy = retry.unwrap_or_else(|| shared.retry.clone());
@@ -472,12 +468,17 @@ async fn attempts<'a>(
     }));
     let mut number = 1;
     loop {
-        tracing::Span::current().record("attempt", number);
+        if !span.is_disabled() {
+            span.record("attempt", number);
+        }
         let mut run = std::pin::pin!(CALL.scope(state, attempt()));
         let raw = run.as_mut().await;
         // The scope hands its value back once its future has completed.
         state = run.as_mut().take_value().unwrap_or_default();
         let current = state.get_mut();
+        if !span.is_disabled() {
+            record_answer(&span, current);
+        }
         let verdict = if number < policy.attempts() {
             assess(raw.as_ref(), current, &policy)
         } else {
@@ -515,6 +516,21 @@ async fn attempts<'a>(
         current.answer = None;
         Box::pin(tokio::time::sleep(delay)).await;
         number += 1;
+    }
+}
+
+/// Tells the span what the attempt's answer said of itself.
+fn record_answer(span: &tracing::Span, state: &CallState) {
+    let Some(answer) = &state.answer else {
+        return;
+    };
+    span.record("status", answer.status.as_u16());
+    if let Some(id) = answer.headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
+        let id = match &state.credential {
+            Some(credential) => credential.cleaned(id),
+            None => Cow::Borrowed(id),
+        };
+        span.record("request_id", &*id);
     }
 }
 
