@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::future::Either;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, ETAG, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
@@ -25,7 +25,7 @@ use crate::generated;
 use crate::json_path;
 use crate::lookahead;
 use crate::response::{
-    header, Conditional, NotModified, RateLimit, Response, IDEMPOTENCY_KEY, X_REQUEST_ID,
+    header, Conditional, Landmarks, NotModified, Response, IDEMPOTENCY_KEY, X_REQUEST_ID,
 };
 use crate::retry::{assess_answer, assess_failure, Reason, RetryPolicy};
 use crate::server_text::Credential;
@@ -235,8 +235,6 @@ struct CallState {
     sent: Option<(Method, bool)>,
     /// The latest attempt's answer, as the transport read it.
     answer: Option<Answer>,
-    /// Parsed once from the answer's headers, for the client's state and the response.
-    rate_limit: Option<RateLimit>,
     /// The `Idempotency-Key` the request carries, for an error to hand back to the caller.
     idempotency_key: Option<HeaderValue>,
     /// What the request was authenticated with, to take out of what the server sends back.
@@ -258,6 +256,8 @@ struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// What the client reads from its headers, found as it arrived.
+    landmarks: Landmarks,
 }
 
 impl CallState {
@@ -329,17 +329,16 @@ pub(crate) fn deadline() -> Option<Instant> {
 pub(crate) fn deliver(
     mut response: reqwest::Response,
     body: Bytes,
-    rate_limit: Option<RateLimit>,
+    landmarks: Landmarks,
 ) -> reqwest::Response {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let _ = CALL.try_with(|state| {
-        let mut state = state.borrow_mut();
-        state.rate_limit = rate_limit;
-        state.answer = Some(Answer {
+        state.borrow_mut().answer = Some(Answer {
             status,
             headers,
             body,
+            landmarks,
         });
     });
     response
@@ -525,7 +524,11 @@ fn record_answer(span: &tracing::Span, state: &CallState) {
         return;
     };
     span.record("status", answer.status.as_u16());
-    if let Some(id) = answer.headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()) {
+    if let Some(id) = answer
+        .headers
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+    {
         let id = match &state.credential {
             Some(credential) => credential.cleaned(id),
             None => Cow::Borrowed(id),
@@ -592,12 +595,17 @@ fn respond<T>(
         data,
         http_status: answer.status.as_u16(),
         request_id: request_id.or_else(|| header(&answer.headers, &X_REQUEST_ID)),
-        rate_limit: state.rate_limit,
-        etag: header(&answer.headers, &ETAG),
-        location: header(&answer.headers, &LOCATION),
+        rate_limit: answer.landmarks.rate_limit,
+        etag: as_text(answer.landmarks.etag.as_ref()),
+        location: as_text(answer.landmarks.location.as_ref()),
         pagination,
     }
     .without(state.credential.as_ref())
+}
+
+/// A header's value as text, when it is text.
+fn as_text(value: Option<&HeaderValue>) -> Option<String> {
+    value?.to_str().ok().map(str::to_owned)
 }
 
 /// The call's answer, when it came with one of the operation's `success` statuses; whatever

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ETAG, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ETAG, LOCATION, RETRY_AFTER};
 
 use crate::server_text::Credential;
 
@@ -73,7 +73,7 @@ impl<T> Response<T> {
             request_id: header(headers, &X_REQUEST_ID),
             rate_limit: RateLimit::from_headers(headers),
             etag: header(headers, &ETAG),
-            location: header(headers, &reqwest::header::LOCATION),
+            location: header(headers, &LOCATION),
             pagination: None,
         }
     }
@@ -131,24 +131,68 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads the three headers; `None` unless all are present and well formed.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        // One pass over an answer's few headers costs less than three hashed lookups of
-        // custom names, and this runs for every answer.
-        let (mut limit, mut remaining, mut reset) = (None, None, None);
+        Found::in_headers(headers).rate_limit()
+    }
+}
+
+/// What the client reads from the headers of every answer.
+#[derive(Debug, Default)]
+pub(crate) struct Landmarks {
+    pub rate_limit: Option<RateLimit>,
+    pub etag: Option<HeaderValue>,
+    pub location: Option<HeaderValue>,
+}
+
+impl Landmarks {
+    pub(crate) fn find(headers: &HeaderMap) -> Self {
+        let found = Found::in_headers(headers);
+        Self {
+            rate_limit: found.rate_limit(),
+            etag: found.etag.cloned(),
+            location: found.location.cloned(),
+        }
+    }
+}
+
+/// The headers of `Landmarks`, found in one pass over an answer's few headers, which costs less
+/// than a hashed lookup of each name; the first value of a name counts, as with
+/// `HeaderMap::get`.
+#[derive(Default)]
+struct Found<'a> {
+    limit: Option<&'a HeaderValue>,
+    remaining: Option<&'a HeaderValue>,
+    reset: Option<&'a HeaderValue>,
+    etag: Option<&'a HeaderValue>,
+    location: Option<&'a HeaderValue>,
+}
+
+impl<'a> Found<'a> {
+    fn in_headers(headers: &'a HeaderMap) -> Self {
+        let mut found = Self::default();
         for (name, value) in headers {
-            let slot = match name.as_str() {
-                "x-ratelimit-limit" => &mut limit,
-                "x-ratelimit-remaining" => &mut remaining,
-                "x-ratelimit-reset" => &mut reset,
-                _ => continue,
+            let slot = if name == ETAG {
+                &mut found.etag
+            } else if name == LOCATION {
+                &mut found.location
+            } else {
+                match name.as_str().strip_prefix("x-ratelimit-") {
+                    Some("limit") => &mut found.limit,
+                    Some("remaining") => &mut found.remaining,
+                    Some("reset") => &mut found.reset,
+                    _ => continue,
+                }
             };
-            // The first value counts, as with `HeaderMap::get`.
             slot.get_or_insert(value);
         }
+        found
+    }
+
+    fn rate_limit(&self) -> Option<RateLimit> {
         let number = |value: Option<&HeaderValue>| decimal(value?.as_bytes().trim_ascii());
-        Some(Self {
-            limit: u32::try_from(number(limit)?).ok()?,
-            remaining: u32::try_from(number(remaining)?).ok()?,
-            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number(reset)?))?,
+        Some(RateLimit {
+            limit: u32::try_from(number(self.limit)?).ok()?,
+            remaining: u32::try_from(number(self.remaining)?).ok()?,
+            reset: UNIX_EPOCH.checked_add(Duration::from_secs(number(self.reset)?))?,
         })
     }
 }
@@ -159,10 +203,21 @@ fn decimal(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
     }
-    digits.iter().try_fold(0u64, |number, &digit| {
-        let digit = digit.checked_sub(b'0').filter(|d| *d <= 9)?;
-        number.checked_mul(10)?.checked_add(u64::from(digit))
-    })
+    // Any 19 digits fit in a u64: only the digits after them need checked arithmetic.
+    let (head, tail) = digits.split_at(digits.len().min(19));
+    let mut number = 0;
+    for &byte in head {
+        number = number * 10 + digit(byte)?;
+    }
+    for &byte in tail {
+        number = u64::checked_mul(number, 10)?.checked_add(digit(byte)?)?;
+    }
+    Some(number)
+}
+
+fn digit(byte: u8) -> Option<u64> {
+    let digit = byte.wrapping_sub(b'0');
+    (digit <= 9).then_some(u64::from(digit))
 }
 
 /// The outcome of a conditional fetch (`if_changed`).
@@ -266,9 +321,37 @@ mod tests {
         assert_eq!(decimal(b"1700000000"), Some(1_700_000_000));
         assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(decimal(b"18446744073709551616"), None);
+        assert_eq!(decimal(b"9999999999999999999"), Some(9_999_999_999_999_999_999));
+        assert_eq!(decimal(b"99999999999999999999"), None);
+        assert_eq!(decimal(b"0000000000000000000000042"), Some(42));
+        for bad in [&b"1844674407370955161x"[..], b"184467440737095516x5"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
         for bad in [&b""[..], b"-1", b"+1", b"1.5", b"1 2", b"x", b"\xff"] {
             assert_eq!(decimal(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn landmarks_are_found_in_one_pass_whatever_the_order() {
+        let found = Landmarks::find(&headers(&[
+            ("x-ratelimit-reset", "1700000000"),
+            ("location", "/api/v1/domains/mdom_1"),
+            ("x-ratelimit-limited", "5"),
+            ("content-type", "application/json"),
+            ("etag", "\"v1\""),
+            ("x-ratelimit-remaining", "9"),
+            ("etag", "\"v2\""),
+            ("x-ratelimit-limit", "10"),
+        ]));
+        assert_eq!(found.etag.unwrap(), "\"v1\"");
+        assert_eq!(found.location.unwrap(), "/api/v1/domains/mdom_1");
+        let rate = found.rate_limit.unwrap();
+        assert_eq!((rate.limit, rate.remaining), (10, 9));
+        assert_eq!(rate.reset, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+
+        let none = Landmarks::find(&headers(&[("x-ratelimit-limit", "10")]));
+        assert!(none.rate_limit.is_none() && none.etag.is_none() && none.location.is_none());
     }
 
     #[test]

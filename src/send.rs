@@ -13,7 +13,7 @@ use crate::call;
 use crate::client::State;
 use crate::error::{Error, RedirectError};
 use crate::pacer::Pacer;
-use crate::response::RateLimit;
+use crate::response::Landmarks;
 
 /// Sends `request` once: waits for its turn when the client paces requests, then reads the
 /// answer whole and hands it to the call (`call::deliver`), or records why it was refused.
@@ -38,14 +38,14 @@ pub(crate) fn attempt<'a>(
         }
         match send(http, request, state.max_response_bytes).await? {
             Received::Whole(response, body) => {
-                let rate_limit = RateLimit::from_headers(response.headers());
-                if let Some(rate) = &rate_limit {
+                let landmarks = Landmarks::find(response.headers());
+                if let Some(rate) = &landmarks.rate_limit {
                     if let Some(pacer) = &state.pacer {
                         pacer.observe(rate);
                     }
                     state.record_rate_limit(*rate);
                 }
-                Ok(call::deliver(response, body, rate_limit))
+                Ok(call::deliver(response, body, landmarks))
             }
             Received::Refused(response, error) => {
                 call::fail_after_exchange(error);
