@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::future::Either;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use tracing::Instrument;
 
@@ -207,18 +207,22 @@ async fn exchange<O: Operation>(
     retry: Option<RetryPolicy>,
     params: &O::Params,
 ) -> Outcome {
-    let attempt =
-        || -> Sending<'_> { Box::pin(async { O::send_raw(client.raw(), params).await.err() }) };
+    let attempt = || -> Sending<'_> {
+        Box::pin(async { O::send_raw(client.raw(), params).await.err().map(Box::new) })
+    };
     traced(O::ID, client, retry, &attempt).await
 }
 
 /// One attempt's future, as the generated method leaves it: with its error, if it ended with
 /// one (an answer is left in the call's state instead).
-type Sending<'a> = Pin<Box<dyn Future<Output = Option<RawError<ErrorEnvelope>>> + Send + 'a>>;
+type Sending<'a> = Pin<Box<dyn Future<Output = Option<Box<RawError<ErrorEnvelope>>>> + Send + 'a>>;
 
 /// What a call ends with: the generated method's error on the last attempt, if any, and, in
 /// its box, the call's state.
-type Outcome = (Option<RawError<ErrorEnvelope>>, Box<RefCell<CallState>>);
+type Outcome = (
+    Option<Box<RawError<ErrorEnvelope>>>,
+    Box<RefCell<CallState>>,
+);
 
 tokio::task_local! {
     /// What the hooks learn during one call, for the call to read when it ends. Boxed because
@@ -299,21 +303,20 @@ pub(crate) fn idempotency_key() -> Option<HeaderValue> {
         .flatten()
 }
 
-/// Called once the request is ready to leave: records what the call needs of it later, the
-/// credential to clean from what comes back, the `Idempotency-Key` to report, and what decides
-/// whether it may be sent again.
-pub(crate) fn record_request(request: &reqwest::Request) {
+/// Called once the request is ready to leave with `authorization`: records what the call needs
+/// of it later, the credential to clean from what comes back, the `Idempotency-Key` to report,
+/// and what decides whether it may be sent again.
+pub(crate) fn record_request(request: &reqwest::Request, authorization: &HeaderValue) {
     let _ = CALL.try_with(|state| {
         let mut state = state.borrow_mut();
-        let headers = request.headers();
         let key = if request.method() == Method::POST {
-            headers.get(&IDEMPOTENCY_KEY)
+            request.headers().get(&IDEMPOTENCY_KEY)
         } else {
             None
         };
         state.sent = Some((request.method().clone(), key.is_some()));
         state.idempotency_key = key.cloned();
-        state.credential = headers.get(AUTHORIZATION).map(Credential::new);
+        state.credential = Some(Credential::new(authorization));
     });
 }
 
@@ -479,7 +482,7 @@ async fn attempts<'a>(
             record_answer(&span, current);
         }
         let verdict = if number < policy.attempts() {
-            assess(raw.as_ref(), current, &policy)
+            assess(raw.as_deref(), current, &policy)
         } else {
             None
         };
@@ -611,7 +614,7 @@ fn as_text(value: Option<&HeaderValue>) -> Option<String> {
 /// The call's answer, when it came with one of the operation's `success` statuses; whatever
 /// else the call ended with, as the error to return.
 fn answered(
-    raw: Option<RawError<ErrorEnvelope>>,
+    raw: Option<Box<RawError<ErrorEnvelope>>>,
     state: &mut CallState,
     success: &[RangeInclusive<u16>],
 ) -> Result<Answer, Error> {
@@ -679,11 +682,11 @@ fn undecodable(answer: &Answer, error: serde_json::Error, state: &mut CallState)
 
 /// What a call that received no answer failed with: the error a hook left, or the generated
 /// method's own.
-fn unanswered(raw: Option<RawError<ErrorEnvelope>>, hook_error: Option<Error>) -> Error {
+fn unanswered(raw: Option<Box<RawError<ErrorEnvelope>>>, hook_error: Option<Error>) -> Error {
     if let Some(error) = hook_error {
         return error;
     }
-    match raw {
+    match raw.map(|raw| *raw) {
         Some(
             RawError::CommunicationError(error)
             | RawError::ResponseBodyError(error)

@@ -63,8 +63,8 @@ impl ClientHooks<Shared> for Client {
             .header()
             .await
             .map_err(|e| call::hook_failure(e.into()))?;
+        call::record_request(request, &authorization);
         request.headers_mut().insert(AUTHORIZATION, authorization);
-        call::record_request(request);
         Ok(())
     }
 

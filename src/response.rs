@@ -321,7 +321,10 @@ mod tests {
         assert_eq!(decimal(b"1700000000"), Some(1_700_000_000));
         assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(decimal(b"18446744073709551616"), None);
-        assert_eq!(decimal(b"9999999999999999999"), Some(9_999_999_999_999_999_999));
+        assert_eq!(
+            decimal(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
         assert_eq!(decimal(b"99999999999999999999"), None);
         assert_eq!(decimal(b"0000000000000000000000042"), Some(42));
         for bad in [&b"1844674407370955161x"[..], b"184467440737095516x5"] {
