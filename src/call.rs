@@ -2,34 +2,37 @@
 //! through here: the generated request types (`crate::requests`) store their parameters in a
 //! [`Call`] and a params struct, and their `IntoFuture` impls pick the function matching the kind
 //! of body the operation answers with, which builds progenitor's request from the parameters.
+//!
+//! The hooks learn what each attempt sent and received through the call's state, a task-local;
+//! `attempts` runs the attempts in it, and `outcome` turns the state they leave into the
+//! response or the error.
 
-use std::borrow::Cow;
+mod attempts;
+mod outcome;
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::ops::RangeInclusive;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
-use futures::future::Either;
 use progenitor_client::{ByteStream, Error as RawError, ResponseValue};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
-use tracing::Instrument;
 
 use crate::client::Client;
 use crate::envelope::Envelope;
-use crate::error::{ApiError, DecodeError, Error, TransportError, TransportErrorKind};
+use crate::error::{DecodeError, Error};
 use crate::field::Checked;
 use crate::generated;
-use crate::json_path;
-use crate::lookahead;
-use crate::response::{
-    header, Conditional, Landmarks, NotModified, Response, IDEMPOTENCY_KEY, X_REQUEST_ID,
-};
-use crate::retry::{assess_answer, assess_failure, Reason, RetryPolicy};
+use crate::response::{Conditional, Landmarks, Response, IDEMPOTENCY_KEY};
+use crate::retry::RetryPolicy;
 use crate::server_text::Credential;
 use crate::types::ErrorEnvelope;
+
+use attempts::traced;
+use outcome::{answered, respond, undecodable, unwrap, without_credential};
 
 /// The future of a request, returned by its `send` and `IntoFuture`. It owns everything it
 /// needs, a handle to the client included: spawn it, store it or return it.
@@ -418,307 +421,6 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
         let answer = answered(raw, state, O::SUCCESS)?;
         Ok(respond((), None, None, &answer, state))
     })
-}
-
-/// Runs the attempts inside the request's tracing span, each in the call's state, and returns
-/// the state with the last attempt's outcome.
-///
-/// The state comes back in the box it lived in while the request ran: taken from the scope
-/// once an attempt is done, it moves out as a pointer rather than a copy of itself through
-/// every layer of the call.
-fn traced<'a>(
-    operation: &'static str,
-    client: &'a Client,
-    retry: Option<RetryPolicy>,
-    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
-) -> impl Future<Output = Outcome> + Send + 'a {
-    // The macro evaluates its fields only when someone listens, which spares most requests
-    // the lookup.
-    let span = tracing::info_span!(
-        "sendmux.request",
-        operation,
-        method = crate::operation::find(operation).map_or("?", |op| op.method),
-        path = crate::operation::find(operation).map_or("?", |op| op.path),
-        attempt = tracing::field::Empty,
-        status = tracing::field::Empty,
-        request_id = tracing::field::Empty,
-    );
-    let run = attempts(operation, client, retry, attempt, span.clone());
-    // A span no one listens to is not entered at every poll.
-    if span.is_disabled() {
-        Either::Left(run)
-    } else {
-        Either::Right(run.instrument(span))
-    }
-}
-
-async fn attempts<'a>(
-    #[cfg_attr(not(feature = "contract"), allow(unused_variables))] operation: &'static str,
-    client: &'a Client,
-    retry: Option<RetryPolicy>,
-    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
-    span: tracing::Span,
-) -> Outcome {
-    let shared = client.shared();
-    let policy = retry.unwrap_or_else(|| shared.retry.clone());
-    let started = Instant::now();
-    let mut state = Box::new(RefCell::new(CallState {
-        deadline: policy
-            .deadline_after()
-            .and_then(|deadline| started.checked_add(deadline)),
-        ..CallState::default()
-    }));
-    let mut number = 1;
-    loop {
-        if !span.is_disabled() {
-            span.record("attempt", number);
-        }
-        let mut run = std::pin::pin!(CALL.scope(state, attempt()));
-        let raw = run.as_mut().await;
-        // The scope hands its value back once its future has completed.
-        state = run.as_mut().take_value().unwrap_or_default();
-        let current = state.get_mut();
-        if !span.is_disabled() {
-            record_answer(&span, current);
-        }
-        let verdict = if number < policy.attempts() {
-            assess(raw.as_deref(), current, &policy)
-        } else {
-            None
-        };
-        let delay = verdict.and_then(|(reason, floor)| {
-            let delay = policy.delay(number + 1, floor);
-            let past_deadline = policy.deadline_after().is_some_and(|deadline| {
-                started
-                    .elapsed()
-                    .checked_add(delay)
-                    .is_none_or(|end| end > deadline)
-            });
-            (!past_deadline && policy.accepts_server_wait(floor)).then_some((reason, delay))
-        });
-        let Some((reason, delay)) = delay else {
-            #[cfg(feature = "contract")]
-            check_contract(shared, operation, current);
-            let offered = current
-                .answer
-                .as_ref()
-                .is_some_and(|answer| answer.status.is_success() && lookahead::offer(&answer.body));
-            if offered {
-                tokio::task::yield_now().await;
-            }
-            return (raw, state);
-        };
-        tracing::info!(
-            attempt = number,
-            reason = %reason,
-            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-            "retrying request"
-        );
-        drop(raw);
-        current.answer = None;
-        Box::pin(tokio::time::sleep(delay)).await;
-        number += 1;
-    }
-}
-
-/// Tells the span what the attempt's answer said of itself.
-fn record_answer(span: &tracing::Span, state: &CallState) {
-    let Some(answer) = &state.answer else {
-        return;
-    };
-    span.record("status", answer.status.as_u16());
-    if let Some(id) = answer
-        .headers
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-    {
-        let id = match &state.credential {
-            Some(credential) => credential.cleaned(id),
-            None => Cow::Borrowed(id),
-        };
-        span.record("request_id", &*id);
-    }
-}
-
-/// Whether the attempt that left `state` and ended with `raw` failed in a way that sending it
-/// again may mend, and how long the server asked to wait first.
-fn assess(
-    raw: Option<&RawError<ErrorEnvelope>>,
-    state: &CallState,
-    policy: &RetryPolicy,
-) -> Option<(Reason, Option<Duration>)> {
-    let may_repeat = state
-        .sent
-        .as_ref()
-        .is_some_and(|(method, keyed)| policy.may_repeat(method, *keyed));
-    if !may_repeat || state.failure.is_some() {
-        return None;
-    }
-    match (&state.answer, raw) {
-        (Some(answer), _) => assess_answer(answer.status, &answer.headers, &answer.body),
-        (None, Some(RawError::CommunicationError(error))) => {
-            assess_failure(error).map(|reason| (reason, None))
-        }
-        _ => None,
-    }
-}
-
-/// Checks the answer handed to the caller against the spec, when the client was asked to; in
-/// strict mode a violation fails the call.
-#[cfg(feature = "contract")]
-fn check_contract(shared: &crate::client::State, operation: &str, state: &mut CallState) {
-    let (Some(check), Some(answer)) = (&shared.contract, &state.answer) else {
-        return;
-    };
-    if let Some(violation) = check.check_body(operation, answer.status.as_u16(), &answer.body) {
-        state.failure().deferred = Some(Error::Contract(Box::new(violation)));
-    }
-}
-
-fn unwrap<E: Envelope>(envelope: E, answer: &Answer, state: &CallState) -> Response<E::Data> {
-    let parts = envelope.into_parts();
-    respond(
-        parts.data,
-        Some(parts.request_id),
-        parts.pagination,
-        answer,
-        state,
-    )
-}
-
-/// The response holding `data`: what the answer says of itself, cleaned of the credential.
-fn respond<T>(
-    data: T,
-    request_id: Option<String>,
-    pagination: Option<crate::response::Pagination>,
-    answer: &Answer,
-    state: &CallState,
-) -> Response<T> {
-    Response {
-        data,
-        http_status: answer.status.as_u16(),
-        request_id: request_id.or_else(|| header(&answer.headers, &X_REQUEST_ID)),
-        rate_limit: answer.landmarks.rate_limit,
-        etag: as_text(answer.landmarks.etag.as_ref()),
-        location: as_text(answer.landmarks.location.as_ref()),
-        pagination,
-    }
-    .without(state.credential.as_ref())
-}
-
-/// A header's value as text, when it is text.
-fn as_text(value: Option<&HeaderValue>) -> Option<String> {
-    value?.to_str().ok().map(str::to_owned)
-}
-
-/// The call's answer, when it came with one of the operation's `success` statuses; whatever
-/// else the call ended with, as the error to return.
-fn answered(
-    raw: Option<Box<RawError<ErrorEnvelope>>>,
-    state: &mut CallState,
-    success: &[RangeInclusive<u16>],
-) -> Result<Answer, Error> {
-    let failure = state.failure.take().map(|failure| *failure);
-    let error = match (failure, state.answer.take()) {
-        (
-            Some(Failure {
-                deferred: Some(error),
-                ..
-            }),
-            _,
-        ) => error,
-        (_, Some(answer))
-            if success
-                .iter()
-                .any(|range| range.contains(&answer.status.as_u16())) =>
-        {
-            return Ok(answer)
-        }
-        (_, Some(answer)) => refused(&answer, state.credential.as_ref()),
-        (failure, None) => unanswered(raw, failure.and_then(|failure| failure.hook_error)),
-    };
-    Err(finished(error, state))
-}
-
-/// Makes `error` fit to hand to the caller: cleaned of the credential, and holding the
-/// request's `Idempotency-Key`.
-fn finished(error: Error, state: &mut CallState) -> Error {
-    let key = state
-        .idempotency_key
-        .take()
-        .and_then(|key| key.to_str().ok().map(str::to_owned));
-    let error = match &state.credential {
-        Some(credential) => error.without(credential),
-        None => error,
-    };
-    error.with_idempotency_key(key)
-}
-
-/// An answer with a status the operation does not succeed with: an error answer, a 304 to a
-/// conditional request, or a status the spec does not document for it.
-fn refused(answer: &Answer, credential: Option<&Credential>) -> Error {
-    let body = without_credential(credential, &answer.body);
-    match answer.status.as_u16() {
-        304 => Error::NotModified(Box::new(NotModified::from_headers(&answer.headers))),
-        status if status >= 400 => api(ApiError::from_body(status, &answer.headers, &body)),
-        status => Error::Decode(Box::new(DecodeError::other(
-            status,
-            &body,
-            "status not documented for this operation",
-        ))),
-    }
-}
-
-/// A success answer whose body does not decode as the operation's.
-fn undecodable(answer: &Answer, error: serde_json::Error, state: &mut CallState) -> Error {
-    // Found in the body as received, which the error's position refers to; the path is
-    // cleaned of the credential with the rest of the error.
-    let path = json_path::at(&answer.body, error.line(), error.column());
-    let body = without_credential(state.credential.as_ref(), &answer.body);
-    let mut decode = DecodeError::from_json(answer.status.as_u16(), &body, error);
-    decode.path = path;
-    finished(Error::Decode(Box::new(decode)), state)
-}
-
-/// What a call that received no answer failed with: the error a hook left, or the generated
-/// method's own.
-fn unanswered(raw: Option<Box<RawError<ErrorEnvelope>>>, hook_error: Option<Error>) -> Error {
-    if let Some(error) = hook_error {
-        return error;
-    }
-    match raw.map(|raw| *raw) {
-        Some(
-            RawError::CommunicationError(error)
-            | RawError::ResponseBodyError(error)
-            | RawError::InvalidUpgrade(error),
-        ) => TransportError::from_reqwest(error).into(),
-        Some(RawError::InvalidRequest(message)) => Error::InvalidRequest(message),
-        // The post hook stops the generated method at every answer, before it reads one, and
-        // a hook that fails leaves its error: these end a call only if the transport returned
-        // neither an answer nor a failure.
-        Some(
-            RawError::ErrorResponse(_)
-            | RawError::InvalidResponsePayload(..)
-            | RawError::UnexpectedResponse(_)
-            | RawError::Custom(_),
-        )
-        | None => TransportError::new(
-            TransportErrorKind::Other,
-            "the request ended without an answer",
-        )
-        .into(),
-    }
-}
-
-/// A body without the credential, taken out before an excerpt could cut it in two.
-fn without_credential<'a>(credential: Option<&Credential>, body: &'a [u8]) -> Cow<'a, [u8]> {
-    credential.map_or(Cow::Borrowed(body), |credential| {
-        credential.remove_from(body)
-    })
-}
-
-fn api(error: ApiError) -> Error {
-    Error::Api(Box::new(error))
 }
 
 #[cfg(test)]

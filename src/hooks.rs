@@ -1,6 +1,6 @@
-//! The seam through which every generated operation sends its request: authentication, path
-//! safety, idempotency keys, the retry loop, and what the call layer needs to know about the
-//! answer.
+//! The seam through which every generated operation sends each attempt of its request:
+//! authentication, path safety and idempotency keys before it leaves, the transport, and the stop
+//! that keeps the generated code from reading the answer the call reads instead.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};

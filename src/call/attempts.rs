@@ -1,0 +1,175 @@
+//! The attempts of one call: each sent in the call's state, then judged by the retry policy,
+//! inside the request's tracing span.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures::future::Either;
+use progenitor_client::Error as RawError;
+use tracing::Instrument;
+
+use super::{CallState, Outcome, Sending, CALL};
+use crate::client::Client;
+use crate::lookahead;
+use crate::response::X_REQUEST_ID;
+use crate::retry::{assess_answer, assess_failure, Reason, RetryPolicy};
+use crate::types::ErrorEnvelope;
+
+/// Runs the attempts inside the request's tracing span, each in the call's state, and returns
+/// the state with the last attempt's outcome.
+///
+/// The state comes back in the box it lived in while the request ran: taken from the scope
+/// once an attempt is done, it moves out as a pointer rather than a copy of itself through
+/// every layer of the call.
+pub(super) fn traced<'a>(
+    operation: &'static str,
+    client: &'a Client,
+    retry: Option<RetryPolicy>,
+    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+) -> impl Future<Output = Outcome> + Send + 'a {
+    // The macro evaluates its fields only when someone listens, which spares most requests
+    // the lookup.
+    let span = tracing::info_span!(
+        "sendmux.request",
+        operation,
+        method = crate::operation::find(operation).map_or("?", |op| op.method),
+        path = crate::operation::find(operation).map_or("?", |op| op.path),
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        request_id = tracing::field::Empty,
+    );
+    let run = attempts(operation, client, retry, attempt, span.clone());
+    // A span no one listens to is not entered at every poll.
+    if span.is_disabled() {
+        Either::Left(run)
+    } else {
+        Either::Right(run.instrument(span))
+    }
+}
+
+/// Sends attempt after attempt while the retry policy allows one more, then hands back what the
+/// last one left: its error, if any, and the call's state.
+async fn attempts<'a>(
+    #[cfg_attr(not(feature = "contract"), allow(unused_variables))] operation: &'static str,
+    client: &'a Client,
+    retry: Option<RetryPolicy>,
+    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+    span: tracing::Span,
+) -> Outcome {
+    let shared = client.shared();
+    let policy = retry.unwrap_or_else(|| shared.retry.clone());
+    let started = Instant::now();
+    let mut state = Box::new(RefCell::new(CallState {
+        deadline: policy
+            .deadline_after()
+            .and_then(|deadline| started.checked_add(deadline)),
+        ..CallState::default()
+    }));
+    let mut number = 1;
+    loop {
+        if !span.is_disabled() {
+            span.record("attempt", number);
+        }
+        let mut run = std::pin::pin!(CALL.scope(state, attempt()));
+        let raw = run.as_mut().await;
+        // The scope hands its value back once its future has completed.
+        state = run.as_mut().take_value().unwrap_or_default();
+        let current = state.get_mut();
+        if !span.is_disabled() {
+            record_answer(&span, current);
+        }
+        let verdict = if number < policy.attempts() {
+            assess(raw.as_deref(), current, &policy)
+        } else {
+            None
+        };
+        let delay = verdict.and_then(|(reason, floor)| {
+            let delay = policy.delay(number + 1, floor);
+            let past_deadline = policy.deadline_after().is_some_and(|deadline| {
+                started
+                    .elapsed()
+                    .checked_add(delay)
+                    .is_none_or(|end| end > deadline)
+            });
+            (!past_deadline && policy.accepts_server_wait(floor)).then_some((reason, delay))
+        });
+        let Some((reason, delay)) = delay else {
+            #[cfg(feature = "contract")]
+            check_contract(shared, operation, current);
+            let offered = current
+                .answer
+                .as_ref()
+                .is_some_and(|answer| answer.status.is_success() && lookahead::offer(&answer.body));
+            if offered {
+                tokio::task::yield_now().await;
+            }
+            return (raw, state);
+        };
+        tracing::info!(
+            attempt = number,
+            reason = %reason,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "retrying request"
+        );
+        drop(raw);
+        current.answer = None;
+        Box::pin(tokio::time::sleep(delay)).await;
+        number += 1;
+    }
+}
+
+/// Tells the span what the attempt's answer said of itself.
+fn record_answer(span: &tracing::Span, state: &CallState) {
+    let Some(answer) = &state.answer else {
+        return;
+    };
+    span.record("status", answer.status.as_u16());
+    if let Some(id) = answer
+        .headers
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+    {
+        let id = match &state.credential {
+            Some(credential) => credential.cleaned(id),
+            None => Cow::Borrowed(id),
+        };
+        span.record("request_id", &*id);
+    }
+}
+
+/// Whether the attempt that left `state` and ended with `raw` failed in a way that sending it
+/// again may mend, and how long the server asked to wait first.
+fn assess(
+    raw: Option<&RawError<ErrorEnvelope>>,
+    state: &CallState,
+    policy: &RetryPolicy,
+) -> Option<(Reason, Option<Duration>)> {
+    let may_repeat = state
+        .sent
+        .as_ref()
+        .is_some_and(|(method, keyed)| policy.may_repeat(method, *keyed));
+    if !may_repeat || state.failure.is_some() {
+        return None;
+    }
+    match (&state.answer, raw) {
+        (Some(answer), _) => assess_answer(answer.status, &answer.headers, &answer.body),
+        (None, Some(RawError::CommunicationError(error))) => {
+            assess_failure(error).map(|reason| (reason, None))
+        }
+        _ => None,
+    }
+}
+
+/// Checks the answer handed to the caller against the spec, when the client was asked to; in
+/// strict mode a violation fails the call.
+#[cfg(feature = "contract")]
+fn check_contract(shared: &crate::client::State, operation: &str, state: &mut CallState) {
+    let (Some(check), Some(answer)) = (&shared.contract, &state.answer) else {
+        return;
+    };
+    if let Some(violation) = check.check_body(operation, answer.status.as_u16(), &answer.body) {
+        state.failure().deferred = Some(crate::Error::Contract(Box::new(violation)));
+    }
+}
