@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{fixture, TOKEN};
 use httpmock::Method::GET;
 use httpmock::MockServer;
-use sendmux_management::{Client, ConfigError, Error};
+use sendmux_management::{Client, ConfigError, Error, RetryPolicy};
 
 fn config_error(result: Result<Client, Error>) -> ConfigError {
     match result {
@@ -172,6 +172,38 @@ async fn a_token_provider_is_asked_before_every_request() {
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     first.assert_async().await;
     second.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_token_provider_is_asked_again_for_a_retried_attempt() {
+    let server = MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.path("/me").header("authorization", "Bearer oat_1");
+            then.status(503);
+        })
+        .await;
+    let answered = server
+        .mock_async(|when, then| {
+            when.path("/me").header("authorization", "Bearer oat_2");
+            then.status(200).json_body(fixture("get_me"));
+        })
+        .await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let client = Client::builder()
+        .token_provider(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { Ok(format!("oat_{n}")) }
+        })
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .expect("client");
+    client.get_me().await.expect("the second attempt succeeds");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    unavailable.assert_async().await;
+    answered.assert_async().await;
 }
 
 #[tokio::test]
