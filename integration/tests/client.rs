@@ -207,6 +207,45 @@ async fn a_token_provider_is_asked_again_for_a_retried_attempt() {
 }
 
 #[tokio::test]
+async fn a_token_provider_failing_before_a_retry_ends_the_call_with_its_own_error() {
+    let server = MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.path("/me");
+            then.status(503);
+        })
+        .await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let client = Client::builder()
+        .token_provider(move || {
+            let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                if first {
+                    Ok("oat_1".to_owned())
+                } else {
+                    Err("refresh token revoked".into())
+                }
+            }
+        })
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .expect("client");
+    let error = client
+        .get_me()
+        .await
+        .expect_err("no credential for the retry");
+    // Not the 503 of the first attempt: the retry ended the call before it left.
+    assert!(
+        matches!(error, Error::Config(ConfigError::TokenProvider(_))),
+        "{error:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    unavailable.assert_calls_async(1).await;
+}
+
+#[tokio::test]
 async fn a_failing_token_provider_fails_the_request_before_it_leaves() {
     let server = MockServer::start_async().await;
     let mock = common::any_request(&server).await;
