@@ -199,7 +199,8 @@ fn start<O: Operation>(operation: O) -> Result<(Client, Option<RetryPolicy>, O::
     Ok((client, retry, params))
 }
 
-/// Sends the operation with `params`, attempt after attempt as the retry policy allows.
+/// Sends the operation with `params`, attempt after attempt as the retry policy allows, and
+/// returns its answer with the call's state, or the error the call ended with.
 ///
 /// Each attempt runs the generated method again, which builds the request anew from the
 /// parameters: no copy of a request waits for a retry that seldom comes. Its future is boxed
@@ -209,11 +210,13 @@ async fn exchange<O: Operation>(
     client: &Client,
     retry: Option<RetryPolicy>,
     params: &O::Params,
-) -> Outcome {
+) -> Result<(Answer, Box<RefCell<CallState>>), Error> {
     let attempt = || -> Sending<'_> {
         Box::pin(async { O::send_raw(client.raw(), params).await.err().map(Box::new) })
     };
-    traced(O::ID, client, retry, &attempt).await
+    let (raw, mut state) = traced(O::ID, client, retry, &attempt).await;
+    let answer = answered(raw, state.get_mut(), O::SUCCESS)?;
+    Ok((answer, state))
 }
 
 /// One attempt's future, as the generated method leaves it: with its error, if it ended with
@@ -359,9 +362,8 @@ where
     let started = start(operation);
     Box::pin(async move {
         let (client, retry, params) = started?;
-        let (raw, mut state) = exchange::<O>(&client, retry, &params).await;
+        let (answer, mut state) = exchange::<O>(&client, retry, &params).await?;
         let state = state.get_mut();
-        let answer = answered(raw, state, O::SUCCESS)?;
         match serde_json::from_slice::<O::Answer>(&answer.body) {
             Ok(envelope) => Ok(unwrap(envelope, &answer, state)),
             Err(error) => Err(undecodable(&answer, error, state)),
@@ -390,9 +392,8 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
     let started = start(operation);
     Box::pin(async move {
         let (client, retry, params) = started?;
-        let (raw, mut state) = exchange::<O>(&client, retry, &params).await;
+        let (answer, mut state) = exchange::<O>(&client, retry, &params).await?;
         let state = state.get_mut();
-        let answer = answered(raw, state, O::SUCCESS)?;
         let credential = state.credential.as_ref();
         let text = match std::str::from_utf8(&answer.body) {
             Ok(text) => text.to_owned(),
@@ -416,9 +417,8 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
     let started = start(operation);
     Box::pin(async move {
         let (client, retry, params) = started?;
-        let (raw, mut state) = exchange::<O>(&client, retry, &params).await;
+        let (answer, mut state) = exchange::<O>(&client, retry, &params).await?;
         let state = state.get_mut();
-        let answer = answered(raw, state, O::SUCCESS)?;
         Ok(respond((), None, None, &answer, state))
     })
 }

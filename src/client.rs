@@ -91,9 +91,7 @@ impl Client {
     /// The rate-limit state reported by the latest response seen by this client or its clones.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         *self
-            .raw
-            .inner
-            .0
+            .shared()
             .rate_limit
             .lock()
             .unwrap_or_else(|e| e.into_inner())

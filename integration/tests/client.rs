@@ -9,7 +9,18 @@ use std::time::Duration;
 use common::{fixture, TOKEN};
 use httpmock::Method::GET;
 use httpmock::MockServer;
-use sendmux_management::{Client, ConfigError, Error, RetryPolicy};
+use sendmux_management::{Client, ConfigError, Error, RetryPolicy, TokenProvider};
+
+/// A token provider handing out `oat_1`, `oat_2`, …, and how many it handed out.
+fn numbered_tokens() -> (Arc<AtomicUsize>, impl TokenProvider) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let provider = move || {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { Ok(format!("oat_{n}")) }
+    };
+    (calls, provider)
+}
 
 fn config_error(result: Result<Client, Error>) -> ConfigError {
     match result {
@@ -157,13 +168,9 @@ async fn a_token_provider_is_asked_before_every_request() {
             then.status(200).json_body(body.clone());
         })
         .await;
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
+    let (calls, provider) = numbered_tokens();
     let client = Client::builder()
-        .token_provider(move || {
-            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-            async move { Ok(format!("oat_{n}")) }
-        })
+        .token_provider(provider)
         .base_url(server.base_url())
         .build()
         .expect("client");
@@ -189,13 +196,9 @@ async fn a_token_provider_is_asked_again_for_a_retried_attempt() {
             then.status(200).json_body(fixture("get_me"));
         })
         .await;
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
+    let (calls, provider) = numbered_tokens();
     let client = Client::builder()
-        .token_provider(move || {
-            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-            async move { Ok(format!("oat_{n}")) }
-        })
+        .token_provider(provider)
         .base_url(server.base_url())
         .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
         .build()
