@@ -18,6 +18,8 @@ use quote::{format_ident, quote};
 
 const TIMESTAMP: &str = "crate::timestamp::deserialize";
 const OPTIONAL_TIMESTAMP: &str = "crate::timestamp::deserialize_option";
+/// The decoder typify names for options that must be present, which `#[serde(default)]` undoes.
+const PLAIN_OPTION: &str = "::std::option::Option::deserialize";
 
 /// Applies the transformations above to the `types` module of `file`.
 pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
@@ -43,7 +45,7 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<(), String> {
                 }
             }
             if matches!(model.fields, syn::Fields::Named(_)) {
-                grow(model);
+                grow(model)?;
                 structs.insert(model.ident.to_string(), model.clone());
             }
         }
@@ -212,7 +214,7 @@ fn bounds(spec: &OpenAPI, schema: &str, wire: &str) -> Bounds {
 }
 
 /// `#[non_exhaustive]`, `#[serde(default)]` on options, lenient timestamps.
-fn grow(model: &mut syn::ItemStruct) {
+fn grow(model: &mut syn::ItemStruct) -> Result<(), String> {
     model.attrs.push(syn::parse_quote!(#[non_exhaustive]));
     for field in model.fields.iter_mut() {
         let inner = option_inner(&field.ty);
@@ -225,17 +227,64 @@ fn grow(model: &mut syn::ItemStruct) {
         };
         if let Some(function) = timestamp {
             // Typify's own `deserialize_with` (which makes a nullable field required) gives way.
-            field
-                .attrs
-                .retain(|attr| !serde_has(attr, "deserialize_with"));
+            remove_serde_entry(&mut field.attrs, "deserialize_with", |_| true)?;
             field
                 .attrs
                 .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
+        } else if inner.is_some() {
+            // With `#[serde(default)]` below, typify's plain option decoder changes nothing but
+            // costs a wrapper type and its decoders in every struct that names it.
+            remove_serde_entry(&mut field.attrs, "deserialize_with", |value| {
+                value == PLAIN_OPTION
+            })?;
         }
         if inner.is_some() && !field.attrs.iter().any(|attr| serde_has(attr, "default")) {
             field.attrs.push(syn::parse_quote!(#[serde(default)]));
         }
     }
+    Ok(())
+}
+
+/// Removes `key = "..."` from the `#[serde(...)]` attributes in `attrs` where `remove` accepts
+/// its value, keeping the attribute's other entries (such as a `rename` beside it).
+fn remove_serde_entry(
+    attrs: &mut Vec<syn::Attribute>,
+    key: &str,
+    remove: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    type Entries = syn::punctuated::Punctuated<syn::Meta, syn::Token![,]>;
+    let removable = |entry: &syn::Meta| match entry {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            path,
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(value),
+                    ..
+                }),
+            ..
+        }) => path.is_ident(key) && remove(&value.value()),
+        _ => false,
+    };
+    let mut kept = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        if !attr.path().is_ident("serde") {
+            kept.push(attr);
+            continue;
+        }
+        let entries: Entries = attr
+            .parse_args_with(Entries::parse_terminated)
+            .map_err(|e| format!("unexpected serde attribute in a model: {e}"))?;
+        if !entries.iter().any(removable) {
+            kept.push(attr);
+            continue;
+        }
+        let rest: Entries = entries.into_iter().filter(|e| !removable(e)).collect();
+        if !rest.is_empty() {
+            kept.push(syn::parse_quote!(#[serde(#rest)]));
+        }
+    }
+    *attrs = kept;
+    Ok(())
 }
 
 /// Whether `attr` is a `#[serde(...)]` naming `key`.

@@ -105,6 +105,28 @@ async fn a_nullable_field_the_server_leaves_out_is_none() {
 }
 
 #[test]
+fn a_nullable_field_under_another_name_decodes_from_its_wire_name() {
+    let decode = |recipient: Value| {
+        serde_json::from_value::<types::DeliveryLogRecipient>(recipient).expect("decodes")
+    };
+    let given = decode(
+        json!({"email": "ada@example.com", "status": "accepted", "reason": null, "type": "cc"}),
+    );
+    assert_eq!(given.type_, Some(types::RecipientType::Cc));
+    assert_eq!(given.reason, None);
+    let null = decode(
+        json!({"email": "ada@example.com", "status": "accepted", "reason": "ok", "type": null}),
+    );
+    assert_eq!(null.type_, None);
+    assert_eq!(null.reason.as_deref(), Some("ok"));
+    let absent = decode(json!({"email": "ada@example.com", "status": "accepted"}));
+    assert_eq!((absent.type_, absent.reason), (None, None));
+    // The wire name is the only name: the Rust field's name is not read as the same field.
+    let misnamed = decode(json!({"email": "ada@example.com", "status": "accepted", "type_": "cc"}));
+    assert_eq!(misnamed.type_, None);
+}
+
+#[test]
 fn a_webhook_event_without_its_nullable_fields_decodes() {
     let vectors = fixture("webhooks/vectors");
     let text = vectors["vectors"][0]["body"].as_str().unwrap();
