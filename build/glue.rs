@@ -1112,13 +1112,30 @@ fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
             fn into_parts(self) -> (crate::call::Call, Self::Params) {
                 (self.call, self.params)
             }
-            async fn send_raw(
-                client: &crate::generated::Client,
-                params: &Self::Params,
-            ) -> crate::call::Raw<Self::Answer> {
+            // The method's future is returned as it is, not awaited inside another: the call
+            // builds the request with it in place, and moving it would copy all of it.
+            #[allow(clippy::redundant_closure_call)]
+            fn send_raw<'a>(
+                client: &'a crate::generated::Client,
+                params: &'a Self::Params,
+            ) -> impl ::std::future::Future<Output = crate::call::Raw<Self::Answer>> + Send + 'a {
                 let #params_ty { #(#names),* } = params;
-                #(#prepare)*
-                client.#method(#(#arguments),*).await
+                let prepared: ::std::result::Result<_, ::std::string::String> = (|| {
+                    #(#prepare)*
+                    ::std::result::Result::Ok((#(#names,)*))
+                })();
+                match prepared {
+                    ::std::result::Result::Ok((#(#names,)*)) => {
+                        ::futures::future::Either::Left(client.#method(#(#arguments),*))
+                    }
+                    ::std::result::Result::Err(message) => {
+                        ::futures::future::Either::Right(::std::future::ready(
+                            ::std::result::Result::Err(
+                                ::progenitor_client::Error::InvalidRequest(message),
+                            ),
+                        ))
+                    }
+                }
             }
         }
 
@@ -1127,11 +1144,10 @@ fn request_type(op: &Op, signature: &[String]) -> Result<TokenStream, String> {
 }
 
 /// Readies a stored parameter for progenitor's method: a required one must be present, and a
-/// number must fit the type progenitor generated for it.
+/// number must fit the type progenitor generated for it; what is wrong is said in a `String`.
 fn prepare_argument(param: &Param) -> TokenStream {
     let ident = &param.ident;
     let name = &param.name;
-    let invalid = quote!(::progenitor_client::Error::InvalidRequest);
     let out_of_range = format!("`{name}` is out of range");
     let by_value = passed_by_value(param);
     // The parameters are borrowed, since every attempt sends them again; numbers and booleans
@@ -1147,14 +1163,14 @@ fn prepare_argument(param: &Param) -> TokenStream {
             let convert = if by_value {
                 quote! {
                     let #ident = ::std::convert::TryFrom::try_from(#ident)
-                        .map_err(|_| #invalid(#out_of_range.to_owned()))?;
+                        .map_err(|_| #out_of_range.to_owned())?;
                 }
             } else {
                 quote!()
             };
             quote! {
                 let ::std::option::Option::Some(#ident) = #ident else {
-                    return ::std::result::Result::Err(#invalid(#missing.to_owned()));
+                    return ::std::result::Result::Err(#missing.to_owned());
                 };
                 #convert
             }
@@ -1163,7 +1179,7 @@ fn prepare_argument(param: &Param) -> TokenStream {
             let #ident = match #ident {
                 ::std::option::Option::Some(value) => ::std::option::Option::Some(
                     ::std::convert::TryFrom::try_from(value)
-                        .map_err(|_| #invalid(#out_of_range.to_owned()))?,
+                        .map_err(|_| #out_of_range.to_owned())?,
                 ),
                 ::std::option::Option::None => ::std::option::Option::None,
             };

@@ -3,14 +3,14 @@
 //! [`Call`] and a params struct, and their `IntoFuture` impls pick the function matching the kind
 //! of body the operation answers with, which builds progenitor's request from the parameters.
 //!
-//! The hooks learn what each attempt sent and received through the call's state, a task-local;
-//! `attempts` runs the attempts in it, and `outcome` turns the state they leave into the
-//! response or the error.
+//! `build` has the generated method build each attempt's request, `attempts` sends them and
+//! keeps what they leave in the call's state, and `outcome` turns that state into the response
+//! or the error.
 
 mod attempts;
+pub(crate) mod build;
 mod outcome;
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::ops::RangeInclusive;
 use std::pin::Pin;
@@ -26,7 +26,7 @@ use crate::envelope::Envelope;
 use crate::error::{DecodeError, Error};
 use crate::field::Checked;
 use crate::generated;
-use crate::response::{Conditional, Landmarks, Response, IDEMPOTENCY_KEY};
+use crate::response::{Conditional, Landmarks, Response};
 use crate::retry::RetryPolicy;
 use crate::server_text::Credential;
 use crate::types::ErrorEnvelope;
@@ -42,8 +42,8 @@ pub type CallFuture<T> = Pin<Box<dyn Future<Output = Result<Response<T>, Error>>
 pub type ConditionalFuture<T> =
     Pin<Box<dyn Future<Output = Result<Conditional<T>, Error>> + Send + 'static>>;
 
-/// What the generated client's methods return. They never return an answer: the post hook
-/// stops them at every one, which the call reads from its state instead (see `deliver`).
+/// What the generated client's methods return. They never return an answer: the pre hook stops
+/// them once the request is built, and the call sends it and reads the answer itself.
 pub(crate) type Raw<T> = Result<ResponseValue<T>, RawError<ErrorEnvelope>>;
 
 /// Complaints about parameter values, each under the parameter it concerns.
@@ -180,61 +180,54 @@ pub(crate) trait Operation: Send + Sized + 'static {
     /// The parameters, apart from the client and options.
     type Params: Send + Sync + 'static;
     fn into_parts(self) -> (Call, Self::Params);
-    /// Sends the operation once through the generated client's method for it, with the
-    /// parameters, which every attempt borrows.
+    /// The generated client's method for the operation, called with the parameters, which
+    /// every attempt borrows; the call polls it once, for the request it builds (see `build`).
     fn send_raw<'a>(
         client: &'a generated::Client,
         params: &'a Self::Params,
     ) -> impl Future<Output = Raw<Self::Answer>> + Send + 'a;
 }
 
-/// What sending `operation` needs: the client, the retry policy set on the request, and the
-/// parameters; an invalid parameter fails here, before anything is sent.
-fn start<O: Operation>(operation: O) -> Result<(Client, Option<RetryPolicy>, O::Params), Error> {
+/// What sending `operation` needs: the client, the retry policy that applies (the request's
+/// own, or the client's), and the parameters; an invalid parameter fails here, before anything
+/// is sent.
+fn start<O: Operation>(operation: O) -> Result<(Client, RetryPolicy, O::Params), Error> {
     let (mut call, params) = operation.into_parts();
     if let Some(error) = call.invalid() {
         return Err(error);
     }
     let Call { client, retry, .. } = call;
-    Ok((client, retry, params))
+    let policy = retry.unwrap_or_else(|| client.shared().retry.clone());
+    Ok((client, policy, params))
+}
+
+/// The future of a call that failed before it started: a future of its own, so that the
+/// error takes no room in every call's.
+fn failed<T: 'static>(error: Error) -> CallFuture<T> {
+    Box::pin(async move { Err(error) })
 }
 
 /// Sends the operation with `params`, attempt after attempt as the retry policy allows, and
 /// returns its answer with the call's state, or the error the call ended with.
 ///
-/// Each attempt runs the generated method again, which builds the request anew from the
-/// parameters: no copy of a request waits for a retry that seldom comes. Its future is boxed
-/// on its own, which keeps it out of the call's future; what drives the attempts is the same
-/// for every operation, and compiled once.
+/// Each attempt has the generated method build the request anew from the parameters: no copy
+/// of a request waits for a retry that seldom comes. What drives the attempts is the same for
+/// every operation, and compiled once.
 async fn exchange<O: Operation>(
     client: &Client,
-    retry: Option<RetryPolicy>,
+    policy: &RetryPolicy,
     params: &O::Params,
-) -> Result<(Answer, Box<RefCell<CallState>>), Error> {
-    let attempt = || -> Sending<'_> {
-        Box::pin(async { O::send_raw(client.raw(), params).await.err().map(Box::new) })
-    };
-    let (raw, mut state) = traced(O::ID, client, retry, &attempt).await;
-    let answer = answered(raw, state.get_mut(), O::SUCCESS)?;
+) -> Result<(Answer, Box<CallState>), Error> {
+    let raw = client.raw();
+    let build = |key| build::build(std::pin::pin!(O::send_raw(raw, params)), key);
+    let (unbuilt, mut state) = traced(O::ID, client, policy, &build).await;
+    let answer = answered(unbuilt, &mut state, O::SUCCESS)?;
     Ok((answer, state))
 }
 
-/// One attempt's future, as the generated method leaves it: with its error, if it ended with
-/// one (an answer is left in the call's state instead).
-type Sending<'a> = Pin<Box<dyn Future<Output = Option<Box<RawError<ErrorEnvelope>>>> + Send + 'a>>;
-
 /// What a call ends with: the generated method's error on the last attempt, if any, and, in
 /// its box, the call's state.
-type Outcome = (
-    Option<Box<RawError<ErrorEnvelope>>>,
-    Box<RefCell<CallState>>,
-);
-
-tokio::task_local! {
-    /// What the hooks learn during one call, for the call to read when it ends. Boxed because
-    /// a task-local is swapped in and out of its slot at every poll of the request.
-    static CALL: Box<RefCell<CallState>>;
-}
+type Outcome = (Option<Box<RawError<ErrorEnvelope>>>, Box<CallState>);
 
 #[derive(Default)]
 struct CallState {
@@ -255,19 +248,19 @@ struct CallState {
 
 #[derive(Default)]
 struct Failure {
-    /// The typed error behind a hook's `Error::Custom`, which can only carry a string.
-    hook_error: Option<Error>,
+    /// Why the request was not sent: a check that refused it, or its credential not to be had.
+    refusal: Option<Error>,
     /// A failure found while exchanging, to raise when the exchange returns.
     deferred: Option<Error>,
 }
 
 /// An answer read whole.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
     /// What the client reads from its headers, found as it arrived.
-    landmarks: Landmarks,
+    pub(crate) landmarks: Landmarks,
 }
 
 impl CallState {
@@ -276,97 +269,21 @@ impl CallState {
     }
 }
 
-/// Fails a request from inside a hook, keeping the typed error for the call to return.
-pub(crate) fn hook_failure<E>(error: Error) -> RawError<E> {
-    let message = error.to_string();
-    let _ = CALL.try_with(|state| state.borrow_mut().failure().hook_error = Some(error));
-    RawError::Custom(message)
-}
-
-/// Fails the call once the transport hands its answer over, keeping `error`: for failures found
-/// in `exec`, which can only return what reqwest returns.
-pub(crate) fn fail_after_exchange(error: Error) {
-    let _ = CALL.try_with(|state| state.borrow_mut().failure().deferred = Some(error));
-}
-
-/// What the post hook makes of the transport's outcome. An answer was delivered to the call,
-/// and the generated code is stopped before it reads the drained response (the call reads it
-/// from its state); a transport failure goes on as the generated code's own error.
-#[allow(clippy::result_large_err)] // The post hook's signature, which the generated code sets.
-pub(crate) fn after_exchange<E>(
-    outcome: &reqwest::Result<reqwest::Response>,
-) -> Result<(), RawError<E>> {
-    match outcome {
-        Ok(_) => Err(RawError::Custom(String::new())),
-        Err(_) => Ok(()),
-    }
-}
-
-/// The `Idempotency-Key` an earlier attempt of this call sent, for the next to send again.
-pub(crate) fn idempotency_key() -> Option<HeaderValue> {
-    CALL.try_with(|state| state.borrow().idempotency_key.clone())
-        .ok()
-        .flatten()
-}
-
-/// Called once the request is ready to leave with `authorization`: records what the call needs
-/// of it later, the credential to clean from what comes back, the `Idempotency-Key` to report,
-/// and what decides whether it may be sent again.
-pub(crate) fn record_request(request: &reqwest::Request, authorization: &HeaderValue) {
-    let _ = CALL.try_with(|state| {
-        let mut state = state.borrow_mut();
-        let key = if request.method() == Method::POST {
-            request.headers().get(&IDEMPOTENCY_KEY)
-        } else {
-            None
-        };
-        state.sent = Some((request.method().clone(), key.is_some()));
-        state.idempotency_key = key.cloned();
-        state.credential = Some(Credential::new(authorization));
-    });
-}
-
-/// When the retry policy's deadline passes, for a wait before sending to count against it.
-pub(crate) fn deadline() -> Option<Instant> {
-    CALL.try_with(|state| state.borrow().deadline)
-        .ok()
-        .flatten()
-}
-
-/// Hands an attempt's answer, read whole, to the call. Returns the response drained of its
-/// headers as well as its body, for the generated code to drop.
-pub(crate) fn deliver(
-    mut response: reqwest::Response,
-    body: Bytes,
-    landmarks: Landmarks,
-) -> reqwest::Response {
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let _ = CALL.try_with(|state| {
-        state.borrow_mut().answer = Some(Answer {
-            status,
-            headers,
-            body,
-            landmarks,
-        });
-    });
-    response
-}
-
 /// An operation answering with a JSON envelope.
 pub(crate) fn json<O>(operation: O) -> CallFuture<<O::Answer as Envelope>::Data>
 where
     O: Operation,
     O::Answer: Envelope,
 {
-    let started = start(operation);
+    let (client, policy, params) = match start(operation) {
+        Ok(started) => started,
+        Err(error) => return failed(error),
+    };
     Box::pin(async move {
-        let (client, retry, params) = started?;
-        let (answer, mut state) = exchange::<O>(&client, retry, &params).await?;
-        let state = state.get_mut();
+        let (answer, mut state) = exchange::<O>(&client, &policy, &params).await?;
         match serde_json::from_slice::<O::Answer>(&answer.body) {
-            Ok(envelope) => Ok(unwrap(envelope, &answer, state)),
-            Err(error) => Err(undecodable(&answer, error, state)),
+            Ok(envelope) => Ok(unwrap(envelope, &answer, &state)),
+            Err(error) => Err(undecodable(&answer, error, &mut state)),
         }
     })
 }
@@ -389,11 +306,12 @@ where
 
 /// An operation answering with a body that is not JSON, returned as text.
 pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
-    let started = start(operation);
+    let (client, policy, params) = match start(operation) {
+        Ok(started) => started,
+        Err(error) => return failed(error),
+    };
     Box::pin(async move {
-        let (client, retry, params) = started?;
-        let (answer, mut state) = exchange::<O>(&client, retry, &params).await?;
-        let state = state.get_mut();
+        let (answer, state) = exchange::<O>(&client, &policy, &params).await?;
         let credential = state.credential.as_ref();
         let text = match std::str::from_utf8(&answer.body) {
             Ok(text) => text.to_owned(),
@@ -407,19 +325,20 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
                 ))));
             }
         };
-        Ok(respond(text, None, None, &answer, state))
+        Ok(respond(text, None, None, &answer, &state))
     })
 }
 
 /// An operation answering with no body.
 #[allow(dead_code)] // No operation of the current spec answers without a body.
 pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
-    let started = start(operation);
+    let (client, policy, params) = match start(operation) {
+        Ok(started) => started,
+        Err(error) => return failed(error),
+    };
     Box::pin(async move {
-        let (client, retry, params) = started?;
-        let (answer, mut state) = exchange::<O>(&client, retry, &params).await?;
-        let state = state.get_mut();
-        Ok(respond((), None, None, &answer, state))
+        let (answer, state) = exchange::<O>(&client, &policy, &params).await?;
+        Ok(respond((), None, None, &answer, &state))
     })
 }
 

@@ -251,6 +251,7 @@ impl ClientBuilder {
             .http_client
             .is_none()
             .then(|| self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT));
+        let may_redirect = self.http_client.is_some();
         let http = match self.http_client {
             Some(client) => client,
             None => {
@@ -279,6 +280,7 @@ impl ClientBuilder {
             retry: self.retry.unwrap_or_default(),
             pacer: self.rate_budget.map(Pacer::new),
             request_timeout,
+            may_redirect,
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
@@ -323,6 +325,9 @@ pub(crate) struct State {
     pub pacer: Option<Pacer>,
     /// Time allowed for one attempt, when the client set it; a pacer's wait counts against it.
     pub request_timeout: Option<Duration>,
+    /// Whether the HTTP client is the caller's, which may follow redirects: its answers may come
+    /// from elsewhere than the request's URL.
+    pub may_redirect: bool,
     pub max_response_bytes: usize,
     /// Checks answers against the spec, when a test asked for it.
     #[cfg(feature = "contract")]
@@ -342,6 +347,14 @@ pub(crate) enum Auth {
 }
 
 impl Auth {
+    /// The header value, when it is at hand without asking a provider.
+    pub(crate) fn at_hand(&self) -> Option<HeaderValue> {
+        match self {
+            Self::Static(value) => Some(value.clone()),
+            Self::Provider(_) => None,
+        }
+    }
+
     pub(crate) async fn header(&self) -> Result<HeaderValue, ConfigError> {
         match self {
             Self::Static(value) => Ok(value.clone()),

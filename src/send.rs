@@ -6,59 +6,73 @@ use std::future::Future;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures::future::Either;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 
-use crate::call;
+use crate::call::Answer;
 use crate::client::State;
 use crate::error::{Error, RedirectError};
 use crate::pacer::Pacer;
 use crate::response::Landmarks;
 
-/// Sends `request` once: waits for its turn when the client paces requests, then reads the
-/// answer whole and hands it to the call (`call::deliver`), or records why it was refused.
-/// What it returns to the generated code is the answer's response drained of its body and
-/// headers, which the post hook refuses: the generated code never reads it, so the body is
-/// decoded once, by the call, from the bytes read here.
-// Not an `async fn`: its arguments would be kept in the future beside the copies the block
-// makes of them, and this future is part of every request's.
-#[allow(clippy::manual_async_fn)]
+/// What one attempt came to.
+pub(crate) enum Sent {
+    /// The answer, read whole.
+    Answer(Answer),
+    /// The request was not sent, or its answer is not one to read: the error to end the call
+    /// with.
+    Refused(Error),
+    /// The transport failed.
+    Failed(reqwest::Error),
+}
+
+/// Sends `request` once: waits for its turn when the client paces requests (no later than
+/// `deadline`, the retry policy's), then reads the answer whole.
 pub(crate) fn attempt<'a>(
     state: &'a State,
     http: &'a reqwest::Client,
     mut request: reqwest::Request,
-) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a {
-    async move {
-        if let Some(pacer) = &state.pacer {
-            // The rare waits are boxed so that they do not enlarge the future of every request.
-            if let Err(refused) = Box::pin(wait_for_turn(pacer, state, &mut request)).await {
-                call::fail_after_exchange(refused);
-                return Ok(unsent());
+    deadline: Option<Instant>,
+) -> impl Future<Output = Sent> + Send + 'a {
+    let limit = state.max_response_bytes;
+    match &state.pacer {
+        // Handed to reqwest at once, so that no future of the request holds it while it is out.
+        None => Either::Left(receive(
+            state,
+            send(http, request, limit, state.may_redirect),
+        )),
+        // The rare paced request is boxed, so that it does not enlarge the future of every one.
+        Some(pacer) => Either::Right(Box::pin(async move {
+            if let Err(refused) = wait_for_turn(pacer, state, &mut request, deadline).await {
+                return Sent::Refused(refused);
             }
-        }
-        match send(http, request, state.max_response_bytes).await? {
-            Received::Whole(response, body) => {
-                let landmarks = Landmarks::find(response.headers());
-                if let Some(rate) = &landmarks.rate_limit {
-                    if let Some(pacer) = &state.pacer {
-                        pacer.observe(rate);
-                    }
-                    state.record_rate_limit(*rate);
-                }
-                Ok(call::deliver(response, body, landmarks))
-            }
-            Received::Refused(response, error) => {
-                call::fail_after_exchange(error);
-                Ok(response)
-            }
-        }
+            receive(state, send(http, request, limit, state.may_redirect)).await
+        })),
     }
 }
 
-/// Stands in for the answer of a request that was never sent, for a call that is about to fail
-/// with the error it recorded.
-fn unsent() -> reqwest::Response {
-    reqwest::Response::from(http::Response::new(Bytes::new()))
+/// What the answer `sending` brings makes of the attempt; the rate limit it reports is kept.
+async fn receive(state: &State, sending: impl Future<Output = reqwest::Result<Received>>) -> Sent {
+    match sending.await {
+        Ok(Received::Whole(mut response, body)) => {
+            let landmarks = Landmarks::find(response.headers());
+            if let Some(rate) = &landmarks.rate_limit {
+                if let Some(pacer) = &state.pacer {
+                    pacer.observe(rate);
+                }
+                state.record_rate_limit(*rate);
+            }
+            Sent::Answer(Answer {
+                status: response.status(),
+                headers: std::mem::take(response.headers_mut()),
+                body,
+                landmarks,
+            })
+        }
+        Ok(Received::Refused(error)) => Sent::Refused(error),
+        Err(error) => Sent::Failed(error),
+    }
 }
 
 /// Waits for the request's turn in the pacer's schedule. A turn further away than the request
@@ -68,6 +82,7 @@ async fn wait_for_turn(
     pacer: &Pacer,
     state: &State,
     request: &mut reqwest::Request,
+    deadline: Option<Instant>,
 ) -> Result<(), Error> {
     let turn = pacer.take_turn();
     let wait = turn.wait_time();
@@ -76,7 +91,7 @@ async fn wait_for_turn(
         return Ok(());
     }
     let timeout = request.timeout().copied().or(state.request_timeout);
-    let left = call::deadline().map(|deadline| deadline.saturating_duration_since(Instant::now()));
+    let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
     let limit = [timeout, left].into_iter().flatten().min();
     if limit.is_some_and(|limit| wait >= limit) {
         return Err(Error::RateBudgetExhausted {
@@ -96,7 +111,7 @@ enum Received {
     Whole(reqwest::Response, Bytes),
     /// The body could not be taken: too large (reading stopped at the limit); or it is not the
     /// API's answer: a redirect, left unread.
-    Refused(reqwest::Response, Error),
+    Refused(Error),
 }
 
 // Not an `async fn` either, for the same reason: the request goes to reqwest at once.
@@ -104,14 +119,16 @@ fn send(
     http: &reqwest::Client,
     request: reqwest::Request,
     limit: usize,
+    may_redirect: bool,
 ) -> impl Future<Output = reqwest::Result<Received>> {
-    // Kept to tell where the answer came from.
-    let url = request.url().clone();
+    // Kept to tell where the answer came from, when the client may have followed a redirect:
+    // the client built here follows none.
+    let sent_to = may_redirect.then(|| request.url().clone());
     let pending = http.execute(request);
     async move {
         let mut response = pending.await?;
-        if let Some(error) = refused_redirect(&response, &url) {
-            return Ok(Received::Refused(response, error));
+        if let Some(error) = refused_redirect(&response, sent_to.as_ref()) {
+            return Ok(Received::Refused(error));
         }
         let too_large = |response: &reqwest::Response| Error::ResponseTooLarge {
             status: response.status().as_u16(),
@@ -120,14 +137,12 @@ fn send(
         };
         let declared = response.content_length();
         if declared.is_some_and(|length| usize::try_from(length).map_or(true, |n| n > limit)) {
-            let error = too_large(&response);
-            return Ok(Received::Refused(response, error));
+            return Ok(Received::Refused(too_large(&response)));
         }
         let mut body = Body::new(limit);
         while let Some(chunk) = response.chunk().await? {
             if body.push(chunk).is_err() {
-                let error = too_large(&response);
-                return Ok(Received::Refused(response, error));
+                return Ok(Received::Refused(too_large(&response)));
             }
         }
         Ok(Received::Whole(response, body.finish()))
@@ -136,10 +151,10 @@ fn send(
 
 /// The API never redirects: a redirect answer is refused rather than followed or read. A client
 /// built by this crate follows none; one supplied by the caller may, and its answer then comes
-/// from another URL than the request's, which is refused as well.
-fn refused_redirect(response: &reqwest::Response, sent_to: &reqwest::Url) -> Option<Error> {
+/// from another URL than the request's (`sent_to`), which is refused as well.
+fn refused_redirect(response: &reqwest::Response, sent_to: Option<&reqwest::Url>) -> Option<Error> {
     let status = response.status();
-    if response.url() != sent_to {
+    if sent_to.is_some_and(|sent_to| response.url() != sent_to) {
         Some(RedirectError::followed(response.url()))
     } else if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
         Some(RedirectError::answered(

@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -246,6 +247,41 @@ async fn a_token_provider_failing_before_a_retry_ends_the_call_with_its_own_erro
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     unavailable.assert_calls_async(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_built_before_a_slow_token_provider_answers_leave_whole() {
+    let server = MockServer::start_async().await;
+    let answered = server
+        .mock_async(|when, then| {
+            when.path("/me")
+                .header_exists("authorization")
+                .header_missing("api-version");
+            then.status(200).json_body(fixture("get_me"));
+        })
+        .await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let client = Client::builder()
+        .token_provider(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                // The request is built before the provider is asked; it waits meanwhile.
+                tokio::time::sleep(Duration::from_millis(1 + n as u64 % 3)).await;
+                Ok(format!("oat_{n}"))
+            }
+        })
+        .base_url(server.base_url())
+        .build()
+        .expect("client");
+    let calls_made: Vec<_> = (0..16)
+        .map(|_| tokio::spawn(client.get_me().into_future()))
+        .collect();
+    for call in calls_made {
+        call.await.expect("task").expect("me");
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 16);
+    answered.assert_calls_async(16).await;
 }
 
 #[tokio::test]

@@ -1,33 +1,39 @@
-//! The attempts of one call: each sent in the call's state, then judged by the retry policy,
-//! inside the request's tracing span.
+//! The attempts of one call: each built, authenticated and sent, what it left kept in the call's
+//! state, then judged by the retry policy, inside the request's tracing span.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::future::Either;
-use progenitor_client::Error as RawError;
+use progenitor_client::{ClientInfo, Error as RawError};
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::Method;
 use tracing::Instrument;
 
-use super::{CallState, Outcome, Sending, CALL};
+use super::build::{Built, Unbuilt};
+use super::{CallState, Outcome};
 use crate::client::Client;
 use crate::lookahead;
-use crate::response::X_REQUEST_ID;
+use crate::response::{IDEMPOTENCY_KEY, X_REQUEST_ID};
 use crate::retry::{assess_answer, assess_failure, Reason, RetryPolicy};
+use crate::send::{self, Sent};
+use crate::server_text::Credential;
 use crate::types::ErrorEnvelope;
 
-/// Runs the attempts inside the request's tracing span, each in the call's state, and returns
-/// the state with the last attempt's outcome.
+/// Builds an attempt's request, given the `Idempotency-Key` an earlier attempt sent.
+pub(super) type Build<'a> = dyn Fn(Option<HeaderValue>) -> Built + Sync + 'a;
+
+/// Runs the attempts inside the request's tracing span and returns the call's state with the
+/// last attempt's outcome.
 ///
-/// The state comes back in the box it lived in while the request ran: taken from the scope
-/// once an attempt is done, it moves out as a pointer rather than a copy of itself through
-/// every layer of the call.
+/// The state is boxed: it moves out as a pointer rather than a copy of itself through every
+/// layer of the call.
 pub(super) fn traced<'a>(
     operation: &'static str,
     client: &'a Client,
-    retry: Option<RetryPolicy>,
-    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+    policy: &'a RetryPolicy,
+    build: &'a Build<'a>,
 ) -> impl Future<Output = Outcome> + Send + 'a {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
@@ -40,7 +46,7 @@ pub(super) fn traced<'a>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    let run = attempts(operation, client, retry, attempt, span.clone());
+    let run = attempts(operation, client, policy, build, span.clone());
     // A span no one listens to is not entered at every poll.
     if span.is_disabled() {
         Either::Left(run)
@@ -54,34 +60,48 @@ pub(super) fn traced<'a>(
 async fn attempts<'a>(
     #[cfg_attr(not(feature = "contract"), allow(unused_variables))] operation: &'static str,
     client: &'a Client,
-    retry: Option<RetryPolicy>,
-    attempt: &'a (dyn Fn() -> Sending<'a> + Sync),
+    policy: &'a RetryPolicy,
+    build: &'a Build<'a>,
     span: tracing::Span,
 ) -> Outcome {
     let shared = client.shared();
-    let policy = retry.unwrap_or_else(|| shared.retry.clone());
+    let http = client.raw().client();
     let started = Instant::now();
-    let mut state = Box::new(RefCell::new(CallState {
+    let mut state = Box::new(CallState {
         deadline: policy
             .deadline_after()
             .and_then(|deadline| started.checked_add(deadline)),
         ..CallState::default()
-    }));
+    });
     let mut number = 1;
     loop {
         if !span.is_disabled() {
             span.record("attempt", number);
         }
-        let mut run = std::pin::pin!(CALL.scope(state, attempt()));
-        let raw = run.as_mut().await;
-        // The scope hands its value back once its future has completed.
-        state = run.as_mut().take_value().unwrap_or_default();
-        let current = state.get_mut();
+        let raw = match build(state.idempotency_key.clone()) {
+            Ok(request) => match shared.auth.at_hand() {
+                Some(authorization) => {
+                    let request = state.authenticate(request, authorization);
+                    // Boxed on its own, the exchange keeps the call's future small enough for
+                    // the allocator's fast path, as it is itself.
+                    let sending = Box::pin(send::attempt(shared, http, request, state.deadline));
+                    state.keep(sending.await)
+                }
+                // Asking a provider is the rare path: boxed, it adds nothing to the others.
+                None => Box::pin(ask_then_send(client, request, &mut state)).await,
+            },
+            Err(Unbuilt::Raw(raw)) => Some(raw),
+            Err(Unbuilt::Refused(error)) => {
+                state.failure().refusal = Some(error);
+                None
+            }
+        };
+        let current = &mut *state;
         if !span.is_disabled() {
             record_answer(&span, current);
         }
         let verdict = if number < policy.attempts() {
-            assess(raw.as_deref(), current, &policy)
+            assess(raw.as_deref(), current, policy)
         } else {
             None
         };
@@ -114,9 +134,62 @@ async fn attempts<'a>(
             "retrying request"
         );
         drop(raw);
-        current.answer = None;
+        state.answer = None;
         Box::pin(tokio::time::sleep(delay)).await;
         number += 1;
+    }
+}
+
+/// Asks the client's token provider for the credential, then sends `request` with it; the
+/// provider is asked at every attempt, since its token may have expired since the last one.
+async fn ask_then_send(
+    client: &Client,
+    request: reqwest::Request,
+    state: &mut CallState,
+) -> Option<Box<RawError<ErrorEnvelope>>> {
+    let shared = client.shared();
+    match shared.auth.header().await {
+        Ok(authorization) => {
+            let request = state.authenticate(request, authorization);
+            let sending = send::attempt(shared, client.raw().client(), request, state.deadline);
+            state.keep(sending.await)
+        }
+        Err(error) => {
+            state.failure().refusal = Some(error.into());
+            None
+        }
+    }
+}
+
+impl CallState {
+    /// `request` with its credential, recorded first with what else the call needs of the
+    /// request later: the credential to clean from what comes back, the `Idempotency-Key` to
+    /// report, and what decides whether it may be sent again.
+    fn authenticate(
+        &mut self,
+        mut request: reqwest::Request,
+        authorization: HeaderValue,
+    ) -> reqwest::Request {
+        let key = if request.method() == Method::POST {
+            request.headers().get(&IDEMPOTENCY_KEY)
+        } else {
+            None
+        };
+        self.sent = Some((request.method().clone(), key.is_some()));
+        self.idempotency_key = key.cloned();
+        self.credential = Some(Credential::new(&authorization));
+        request.headers_mut().insert(AUTHORIZATION, authorization);
+        request
+    }
+
+    /// Keeps what an attempt came to; returns the transport's error, if it failed.
+    fn keep(&mut self, sent: Sent) -> Option<Box<RawError<ErrorEnvelope>>> {
+        match sent {
+            Sent::Answer(answer) => self.answer = Some(answer),
+            Sent::Refused(error) => self.failure().deferred = Some(error),
+            Sent::Failed(error) => return Some(Box::new(RawError::CommunicationError(error))),
+        }
+        None
     }
 }
 

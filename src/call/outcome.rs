@@ -80,7 +80,7 @@ pub(super) fn answered(
             return Ok(answer)
         }
         (_, Some(answer)) => refused(&answer, state.credential.as_ref()),
-        (failure, None) => unanswered(raw, failure.and_then(|failure| failure.hook_error)),
+        (failure, None) => unanswered(raw, failure.and_then(|failure| failure.refusal)),
     };
     Err(finished(error, state))
 }
@@ -129,10 +129,10 @@ pub(super) fn undecodable(
     finished(Error::Decode(Box::new(decode)), state)
 }
 
-/// What a call that received no answer failed with: the error a hook left, or the generated
-/// method's own.
-fn unanswered(raw: Option<Box<RawError<ErrorEnvelope>>>, hook_error: Option<Error>) -> Error {
-    if let Some(error) = hook_error {
+/// What a call that received no answer failed with: the reason it was not sent, or the
+/// generated method's or the transport's own error.
+fn unanswered(raw: Option<Box<RawError<ErrorEnvelope>>>, refusal: Option<Error>) -> Error {
+    if let Some(error) = refusal {
         return error;
     }
     match raw.map(|raw| *raw) {
@@ -142,9 +142,9 @@ fn unanswered(raw: Option<Box<RawError<ErrorEnvelope>>>, hook_error: Option<Erro
             | RawError::InvalidUpgrade(error),
         ) => TransportError::from_reqwest(error).into(),
         Some(RawError::InvalidRequest(message)) => Error::InvalidRequest(message),
-        // The post hook stops the generated method at every answer, before it reads one, and
-        // a hook that fails leaves its error: these end a call only if the transport returned
-        // neither an answer nor a failure.
+        // The pre hook stops the generated method before it sends anything, and the call
+        // reads the answer itself: these end a call only if neither an answer nor a failure
+        // was left.
         Some(
             RawError::ErrorResponse(_)
             | RawError::InvalidResponsePayload(..)
