@@ -208,7 +208,7 @@ fn failed<T: 'static>(error: Error) -> CallFuture<T> {
 }
 
 /// Sends the operation with `params`, attempt after attempt as the retry policy allows, and
-/// returns its answer with the call's state, or the error the call ended with.
+/// returns its answer, or the error the call ended with; the rest is in `state`.
 ///
 /// Each attempt has the generated method build the request anew from the parameters: no copy
 /// of a request waits for a retry that seldom comes. What drives the attempts is the same for
@@ -217,17 +217,17 @@ async fn exchange<O: Operation>(
     client: &Client,
     policy: &RetryPolicy,
     params: &O::Params,
-) -> Result<(Answer, Box<CallState>), Error> {
+    state: &mut CallState,
+) -> Result<Answer, Error> {
     let raw = client.raw();
     let build = |key| build::build(std::pin::pin!(O::send_raw(raw, params)), key);
-    let (unbuilt, mut state) = traced(O::ID, client, policy, &build).await;
-    let answer = answered(unbuilt, &mut state, O::SUCCESS)?;
-    Ok((answer, state))
+    let unbuilt = traced(O::ID, client, policy, &build, state).await;
+    answered(unbuilt, state, O::SUCCESS)
 }
 
-/// What a call ends with: the generated method's error on the last attempt, if any, and, in
-/// its box, the call's state.
-type Outcome = (Option<Box<RawError<ErrorEnvelope>>>, Box<CallState>);
+/// What a call ends with besides its state: the generated method's or the transport's error on
+/// the last attempt, if any.
+type Outcome = Option<Box<RawError<ErrorEnvelope>>>;
 
 #[derive(Default)]
 struct CallState {
@@ -280,7 +280,8 @@ where
         Err(error) => return failed(error),
     };
     Box::pin(async move {
-        let (answer, mut state) = exchange::<O>(&client, &policy, &params).await?;
+        let mut state = CallState::default();
+        let answer = exchange::<O>(&client, &policy, &params, &mut state).await?;
         match serde_json::from_slice::<O::Answer>(&answer.body) {
             Ok(envelope) => Ok(unwrap(envelope, &answer, &state)),
             Err(error) => Err(undecodable(&answer, error, &mut state)),
@@ -311,7 +312,8 @@ pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFutur
         Err(error) => return failed(error),
     };
     Box::pin(async move {
-        let (answer, state) = exchange::<O>(&client, &policy, &params).await?;
+        let mut state = CallState::default();
+        let answer = exchange::<O>(&client, &policy, &params, &mut state).await?;
         let credential = state.credential.as_ref();
         let text = match std::str::from_utf8(&answer.body) {
             Ok(text) => text.to_owned(),
@@ -337,7 +339,8 @@ pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
         Err(error) => return failed(error),
     };
     Box::pin(async move {
-        let (answer, state) = exchange::<O>(&client, &policy, &params).await?;
+        let mut state = CallState::default();
+        let answer = exchange::<O>(&client, &policy, &params, &mut state).await?;
         Ok(respond((), None, None, &answer, &state))
     })
 }

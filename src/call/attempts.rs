@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use futures::future::Either;
@@ -24,16 +25,14 @@ use crate::types::ErrorEnvelope;
 /// Builds an attempt's request, given the `Idempotency-Key` an earlier attempt sent.
 pub(super) type Build<'a> = dyn Fn(Option<HeaderValue>) -> Built + Sync + 'a;
 
-/// Runs the attempts inside the request's tracing span and returns the call's state with the
-/// last attempt's outcome.
-///
-/// The state is boxed: it moves out as a pointer rather than a copy of itself through every
-/// layer of the call.
+/// Runs the attempts inside the request's tracing span, keeping what they leave in `state`, the
+/// call's, and returns the last attempt's error, if it ended with one.
 pub(super) fn traced<'a>(
     operation: &'static str,
     client: &'a Client,
     policy: &'a RetryPolicy,
     build: &'a Build<'a>,
+    state: &'a mut CallState,
 ) -> impl Future<Output = Outcome> + Send + 'a {
     // The macro evaluates its fields only when someone listens, which spares most requests
     // the lookup.
@@ -46,7 +45,7 @@ pub(super) fn traced<'a>(
         status = tracing::field::Empty,
         request_id = tracing::field::Empty,
     );
-    let run = attempts(operation, client, policy, build, span.clone());
+    let run = attempts(operation, client, policy, build, state, span.clone());
     // A span no one listens to is not entered at every poll.
     if span.is_disabled() {
         Either::Left(run)
@@ -55,45 +54,39 @@ pub(super) fn traced<'a>(
     }
 }
 
-/// Sends attempt after attempt while the retry policy allows one more, then hands back what the
-/// last one left: its error, if any, and the call's state.
+/// Sends attempt after attempt while the retry policy allows one more, then hands back the last
+/// one's error, if any; the rest of what it left is in `state`.
 async fn attempts<'a>(
     #[cfg_attr(not(feature = "contract"), allow(unused_variables))] operation: &'static str,
     client: &'a Client,
     policy: &'a RetryPolicy,
     build: &'a Build<'a>,
+    state: &'a mut CallState,
     span: tracing::Span,
 ) -> Outcome {
-    let shared = client.shared();
-    let http = client.raw().client();
     let started = Instant::now();
-    let mut state = Box::new(CallState {
-        deadline: policy
-            .deadline_after()
-            .and_then(|deadline| started.checked_add(deadline)),
-        ..CallState::default()
-    });
+    state.deadline = policy
+        .deadline_after()
+        .and_then(|deadline| started.checked_add(deadline));
     let mut number = 1;
     loop {
         if !span.is_disabled() {
             span.record("attempt", number);
         }
-        let raw = match build(state.idempotency_key.clone()) {
-            Ok(request) => match shared.auth.at_hand() {
-                Some(authorization) => {
-                    let request = state.authenticate(request, authorization);
-                    // Boxed on its own, the exchange keeps the call's future small enough for
-                    // the allocator's fast path, as it is itself.
-                    let sending = Box::pin(send::attempt(shared, http, request, state.deadline));
-                    state.keep(sending.await)
+        // Nothing is awaited in the first match: what it makes of the request is out of the
+        // call's future before the attempt is awaited.
+        let raw = {
+            let attempt = match build(state.idempotency_key.clone()) {
+                Ok(request) => Ok(begin(client, request, state)),
+                Err(Unbuilt::Raw(raw)) => Err(Some(raw)),
+                Err(Unbuilt::Refused(error)) => {
+                    state.failure().refusal = Some(error);
+                    Err(None)
                 }
-                // Asking a provider is the rare path: boxed, it adds nothing to the others.
-                None => Box::pin(ask_then_send(client, request, &mut state)).await,
-            },
-            Err(Unbuilt::Raw(raw)) => Some(raw),
-            Err(Unbuilt::Refused(error)) => {
-                state.failure().refusal = Some(error);
-                None
+            };
+            match attempt {
+                Ok(attempt) => attempt.await,
+                Err(raw) => raw,
             }
         };
         let current = &mut *state;
@@ -117,7 +110,7 @@ async fn attempts<'a>(
         });
         let Some((reason, delay)) = delay else {
             #[cfg(feature = "contract")]
-            check_contract(shared, operation, current);
+            check_contract(client.shared(), operation, current);
             let offered = current
                 .answer
                 .as_ref()
@@ -125,7 +118,7 @@ async fn attempts<'a>(
             if offered {
                 tokio::task::yield_now().await;
             }
-            return (raw, state);
+            return raw;
         };
         tracing::info!(
             attempt = number,
@@ -140,24 +133,38 @@ async fn attempts<'a>(
     }
 }
 
-/// Asks the client's token provider for the credential, then sends `request` with it; the
-/// provider is asked at every attempt, since its token may have expired since the last one.
-async fn ask_then_send(
-    client: &Client,
+/// One attempt's exchange, under way, with its error if the transport failed.
+type Attempt<'a> = Pin<Box<dyn Future<Output = Option<Box<RawError<ErrorEnvelope>>>> + Send + 'a>>;
+
+/// Starts sending `request`, with the credential at hand, or once the client's token provider
+/// gave one; what the attempt comes to is kept in `state`. Boxed on its own, the exchange
+/// keeps the call's future small enough for the allocator's fast path, as it is itself.
+fn begin<'c: 's, 's>(
+    client: &'c Client,
     request: reqwest::Request,
-    state: &mut CallState,
-) -> Option<Box<RawError<ErrorEnvelope>>> {
+    state: &'s mut CallState,
+) -> Attempt<'s> {
     let shared = client.shared();
-    match shared.auth.header().await {
-        Ok(authorization) => {
+    let http = client.raw().client();
+    match shared.auth.at_hand() {
+        Some(authorization) => {
             let request = state.authenticate(request, authorization);
-            let sending = send::attempt(shared, client.raw().client(), request, state.deadline);
-            state.keep(sending.await)
+            let sending = send::attempt(shared, http, request, state.deadline);
+            Box::pin(async move { state.keep(sending.await) })
         }
-        Err(error) => {
-            state.failure().refusal = Some(error.into());
-            None
-        }
+        // Asked at every attempt: a provider's token may have expired since the last one.
+        None => Box::pin(async move {
+            match shared.auth.header().await {
+                Ok(authorization) => {
+                    let request = state.authenticate(request, authorization);
+                    state.keep(send::attempt(shared, http, request, state.deadline).await)
+                }
+                Err(error) => {
+                    state.failure().refusal = Some(error.into());
+                    None
+                }
+            }
+        }),
     }
 }
 
