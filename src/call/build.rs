@@ -55,30 +55,43 @@ pub(super) fn build<T>(
     method: Pin<&mut impl Future<Output = Result<T, RawError<ErrorEnvelope>>>>,
     idempotency_key: Option<HeaderValue>,
 ) -> Built {
-    let started = SLOT.with_borrow_mut(|slot| {
-        // Builds do not nest: the hooks start none. Were one under way, its slot is not
-        // taken over.
+    // Only the poll depends on the operation; what surrounds it is compiled once.
+    if !enter(idempotency_key) {
+        return Err(Unbuilt::Refused(lost()));
+    }
+    let raw = match method.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Err(raw)) => Some(raw),
+        Poll::Ready(Ok(_)) | Poll::Pending => None,
+    };
+    leave(raw)
+}
+
+/// Readies the slot for a build; false if one is under way. Builds do not nest, since the hooks
+/// start none; were one under way, its slot is not taken over.
+fn enter(idempotency_key: Option<HeaderValue>) -> bool {
+    SLOT.with_borrow_mut(|slot| {
         let free = !slot.building;
         if free {
             slot.building = true;
             slot.idempotency_key = idempotency_key;
         }
         free
-    });
-    if !started {
-        return Err(Unbuilt::Refused(lost()));
-    }
-    let polled = method.poll(&mut Context::from_waker(Waker::noop()));
+    })
+}
+
+/// Empties the slot once the generated method was polled, `raw` being its error if it ended
+/// with one, and says what the build came to.
+fn leave(raw: Option<RawError<ErrorEnvelope>>) -> Built {
     let (request, refusal) = SLOT.with_borrow_mut(|slot| {
         slot.building = false;
         slot.idempotency_key = None;
         (slot.request.take(), slot.refusal.take())
     });
-    match (request, refusal, polled) {
+    match (request, refusal, raw) {
         (Some(request), _, _) => Ok(request),
         (None, Some(error), _) => Err(Unbuilt::Refused(error)),
-        (None, None, Poll::Ready(Err(raw))) => Err(Unbuilt::Raw(Box::new(raw))),
-        (None, None, _) => Err(Unbuilt::Refused(lost())),
+        (None, None, Some(raw)) => Err(Unbuilt::Raw(Box::new(raw))),
+        (None, None, None) => Err(Unbuilt::Refused(lost())),
     }
 }
 
