@@ -89,12 +89,11 @@ async fn attempts<'a>(
                 Err(raw) => raw,
             }
         };
-        let current = &mut *state;
         if !span.is_disabled() {
-            record_answer(&span, current);
+            record_answer(&span, state);
         }
         let verdict = if number < policy.attempts() {
-            assess(raw.as_deref(), current, policy)
+            assess(raw.as_deref(), state, policy)
         } else {
             None
         };
@@ -110,8 +109,8 @@ async fn attempts<'a>(
         });
         let Some((reason, delay)) = delay else {
             #[cfg(feature = "contract")]
-            check_contract(client.shared(), operation, current);
-            let offered = current
+            check_contract(client.shared(), operation, state);
+            let offered = state
                 .answer
                 .as_ref()
                 .is_some_and(|answer| answer.status.is_success() && lookahead::offer(&answer.body));

@@ -34,7 +34,7 @@ pub(super) enum Unbuilt {
 /// builds, emptied, so that nothing but the request moves through it.
 #[derive(Default)]
 struct Slot {
-    /// Whether a build is under way, which the hooks only act upon then.
+    /// Whether a build is under way: the hooks hand nothing over outside one.
     building: bool,
     /// The `Idempotency-Key` an earlier attempt sent, for this one to send again.
     idempotency_key: Option<HeaderValue>,
@@ -56,9 +56,7 @@ pub(super) fn build<T>(
     idempotency_key: Option<HeaderValue>,
 ) -> Built {
     // Only the poll depends on the operation; what surrounds it is compiled once.
-    if !enter(idempotency_key) {
-        return Err(Unbuilt::Refused(lost()));
-    }
+    enter(idempotency_key);
     let raw = match method.poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(Err(raw)) => Some(raw),
         Poll::Ready(Ok(_)) | Poll::Pending => None,
@@ -66,17 +64,15 @@ pub(super) fn build<T>(
     leave(raw)
 }
 
-/// Readies the slot for a build; false if one is under way. Builds do not nest, since the hooks
-/// start none; were one under way, its slot is not taken over.
-fn enter(idempotency_key: Option<HeaderValue>) -> bool {
+/// Readies the slot for a build. Whatever it held is dropped: a build that panicked midway
+/// leaves nothing behind for the next one to find.
+fn enter(idempotency_key: Option<HeaderValue>) {
     SLOT.with_borrow_mut(|slot| {
-        let free = !slot.building;
-        if free {
-            slot.building = true;
-            slot.idempotency_key = idempotency_key;
-        }
-        free
-    })
+        slot.building = true;
+        slot.idempotency_key = idempotency_key;
+        slot.request = None;
+        slot.refusal = None;
+    });
 }
 
 /// Empties the slot once the generated method was polled, `raw` being its error if it ended
@@ -204,6 +200,26 @@ mod tests {
                 _ => panic!("expected a failure"),
             }
         }
+    }
+
+    #[test]
+    fn a_build_that_panicked_leaves_nothing_for_the_next() {
+        let panicking = std::panic::catch_unwind(|| {
+            let method = async {
+                let _ = hand_over::<ErrorEnvelope>(&mut request("http://api.test/v1/stale"));
+                panic!("the method failed midway");
+                #[allow(unreachable_code)]
+                Ok::<(), Method>(())
+            };
+            let _ = build(pin!(method), Some(HeaderValue::from_static("stale-key")));
+        });
+        assert!(panicking.is_err());
+        let built = build(pin!(handing_over("http://api.test/v1/fresh")), None);
+        let request = built.ok().expect("handed over");
+        assert_eq!(request.url().path(), "/v1/fresh");
+        assert!(request.headers().get("idempotency-key").is_none());
+        let finished = async { Ok::<(), Method>(()) };
+        assert!(build(pin!(finished), None).is_err());
     }
 
     #[test]
