@@ -269,12 +269,11 @@ impl CallState {
     }
 }
 
-/// An operation answering with a JSON envelope.
-pub(crate) fn json<O>(operation: O) -> CallFuture<<O::Answer as Envelope>::Data>
-where
-    O: Operation,
-    O::Answer: Envelope,
-{
+/// Sends `operation` and makes its response with `read`, from the answer it succeeded with.
+fn run<O: Operation, T: 'static>(
+    operation: O,
+    read: fn(Answer, &mut CallState) -> Result<Response<T>, Error>,
+) -> CallFuture<T> {
     let (client, policy, params) = match start(operation) {
         Ok(started) => started,
         Err(error) => return failed(error),
@@ -282,11 +281,17 @@ where
     Box::pin(async move {
         let mut state = CallState::default();
         let answer = exchange::<O>(&client, &policy, &params, &mut state).await?;
-        match serde_json::from_slice::<O::Answer>(&answer.body) {
-            Ok(envelope) => Ok(unwrap(envelope, &answer, &state)),
-            Err(error) => Err(undecodable(&answer, error, &mut state)),
-        }
+        read(answer, &mut state)
     })
+}
+
+/// An operation answering with a JSON envelope.
+pub(crate) fn json<O>(operation: O) -> CallFuture<<O::Answer as Envelope>::Data>
+where
+    O: Operation,
+    O::Answer: Envelope,
+{
+    run(operation, read_envelope::<O::Answer>)
 }
 
 /// An operation answering with a JSON envelope, sent with `If-None-Match`.
@@ -307,42 +312,43 @@ where
 
 /// An operation answering with a body that is not JSON, returned as text.
 pub(crate) fn text<O: Operation<Answer = ByteStream>>(operation: O) -> CallFuture<String> {
-    let (client, policy, params) = match start(operation) {
-        Ok(started) => started,
-        Err(error) => return failed(error),
-    };
-    Box::pin(async move {
-        let mut state = CallState::default();
-        let answer = exchange::<O>(&client, &policy, &params, &mut state).await?;
-        let credential = state.credential.as_ref();
-        let text = match std::str::from_utf8(&answer.body) {
-            Ok(text) => text.to_owned(),
-            Err(error) => {
-                let reason = format!("body is not UTF-8: {error}");
-                let body = without_credential(credential, &answer.body);
-                return Err(Error::Decode(Box::new(DecodeError::other(
-                    answer.status.as_u16(),
-                    &body,
-                    reason,
-                ))));
-            }
-        };
-        Ok(respond(text, None, None, &answer, &state))
-    })
+    run(operation, read_text)
 }
 
 /// An operation answering with no body.
 #[allow(dead_code)] // No operation of the current spec answers without a body.
 pub(crate) fn empty<O: Operation<Answer = ()>>(operation: O) -> CallFuture<()> {
-    let (client, policy, params) = match start(operation) {
-        Ok(started) => started,
-        Err(error) => return failed(error),
-    };
-    Box::pin(async move {
-        let mut state = CallState::default();
-        let answer = exchange::<O>(&client, &policy, &params, &mut state).await?;
-        Ok(respond((), None, None, &answer, &state))
+    run(operation, |answer, state| {
+        Ok(respond((), None, None, &answer, state))
     })
+}
+
+/// The response holding the `data` of the envelope `E` the answer carries.
+fn read_envelope<E: Envelope>(
+    answer: Answer,
+    state: &mut CallState,
+) -> Result<Response<E::Data>, Error> {
+    match serde_json::from_slice::<E>(&answer.body) {
+        Ok(envelope) => Ok(unwrap(envelope, &answer, state)),
+        Err(error) => Err(undecodable(&answer, error, state)),
+    }
+}
+
+/// The response holding the answer's body as text.
+fn read_text(answer: Answer, state: &mut CallState) -> Result<Response<String>, Error> {
+    let text = match std::str::from_utf8(&answer.body) {
+        Ok(text) => text.to_owned(),
+        Err(error) => {
+            let reason = format!("body is not UTF-8: {error}");
+            let body = without_credential(state.credential.as_ref(), &answer.body);
+            return Err(Error::Decode(Box::new(DecodeError::other(
+                answer.status.as_u16(),
+                &body,
+                reason,
+            ))));
+        }
+    };
+    Ok(respond(text, None, None, &answer, state))
 }
 
 #[cfg(test)]
