@@ -41,10 +41,10 @@ fn main() {
 fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(SPEC).map_err(|e| format!("reading the file: {e}"))?;
     // Read as JSON values first: decoding the OpenAPI types straight from YAML compiles
-    // serde_yaml's larger decoder for every one of them into this script; this way it is
+    // serde_norway's larger decoder for every one of them into this script; this way it is
     // compiled for `Value` alone, which takes a second or so off every build of the crate.
     let written: serde_json::Value =
-        serde_yaml::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
+        serde_norway::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
     let mut spec: OpenAPI = serde_json::from_value(written.clone())
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let has_secrets = secrets::apply(&mut spec)?;

@@ -17,7 +17,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let text = std::fs::read_to_string(&spec)
         .unwrap_or_else(|e| panic!("reading {}: {e}", spec.display()));
-    let spec: serde_yaml::Value = serde_yaml::from_str(&text).expect("openapi.yaml is YAML");
+    let spec: serde_norway::Value = serde_norway::from_str(&text).expect("openapi.yaml is YAML");
     let schemas = spec["components"]["schemas"]
         .as_mapping()
         .expect("openapi.yaml has component schemas");
@@ -32,7 +32,7 @@ fn main() {
         let written = schema.get("example").is_some();
         let composed = schema
             .get("properties")
-            .and_then(serde_yaml::Value::as_mapping)
+            .and_then(serde_norway::Value::as_mapping)
             .is_some_and(|properties| !properties.is_empty());
         if written || composed {
             examples.push_str(&format!("    {name},\n"));

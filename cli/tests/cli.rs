@@ -90,7 +90,7 @@ impl Tap for Command {
 fn spec() -> Value {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     serde_json::to_value(yaml).unwrap()
 }
 

@@ -151,7 +151,7 @@ fn a_response_model_for_a_test_starts_from_its_example() {
 
 #[test]
 fn every_example_of_the_spec_is_a_ready_made_model() {
-    let spec: Value = serde_yaml::from_str(
+    let spec: Value = serde_norway::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap(),
     )
     .unwrap();

@@ -106,7 +106,7 @@ struct Templated {
 fn templated_operations() -> Vec<Templated> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
     let spec: serde_json::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(path).expect("spec")).expect("yaml");
+        serde_norway::from_str(&std::fs::read_to_string(path).expect("spec")).expect("yaml");
     let mut found = Vec::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         if !path.contains('{') {

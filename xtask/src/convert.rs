@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use crate::identity;
 use crate::naming::{pascal, snake};

@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::{Error, Result};
 
@@ -357,7 +357,7 @@ fn scalar_text(value: &Value) -> Result<(String, bool)> {
     })
 }
 
-fn number_text(n: &serde_yaml::Number) -> String {
+fn number_text(n: &serde_norway::Number) -> String {
     if n.is_f64() {
         let f = n.as_f64().unwrap_or_default();
         if f.is_nan() {

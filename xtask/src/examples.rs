@@ -4,7 +4,7 @@
 //! matches 3.0) once `nullable: true` is rewritten as "or null".
 
 use serde_json::{json, Map, Value as Json};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// Validates examples against schemas of one document.
 pub struct ExampleChecker {

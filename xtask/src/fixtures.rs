@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value as Json};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::convert::METHODS;
 use crate::value::{as_ref, deref, entries, get, get_map, get_str};

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use crate::tables;
 use crate::value::{as_ref, entries, escape, get, get_map, get_str, ref_name, s};

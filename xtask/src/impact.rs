@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::convert::METHODS;
 use crate::report::{Change, ChangeKind};

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::convert::METHODS;
 use crate::examples::ExampleChecker;
@@ -53,7 +53,7 @@ pub fn lint_file(path: &Path) -> Result<Vec<Finding>> {
 
 /// Lints a YAML document; the findings are sorted by pointer.
 pub fn lint(text: &str) -> Vec<Finding> {
-    let doc: Value = match serde_yaml::from_str(text) {
+    let doc: Value = match serde_norway::from_str(text) {
         Ok(doc) => doc,
         Err(e) => return vec![finding("", format!("not valid YAML: {e}"))],
     };

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use crate::convert::METHODS;
 use crate::intentional::Differences;

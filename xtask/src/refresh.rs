@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::convert::convert_against;
 use crate::emit::to_yaml;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::convert::METHODS;
 use crate::impact::{self, Effect, Impact};

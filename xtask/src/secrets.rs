@@ -2,7 +2,7 @@
 //! checks that they are marked). The client generates every field marked [`MARK`]`: true` as
 //! `Secret`, whose `Debug` and `Display` never show the value (see the crate's build.rs).
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::value::{get, get_str};
 
@@ -85,8 +85,8 @@ mod tests {
 
     #[test]
     fn only_strings_need_the_mark() {
-        let string: Value = serde_yaml::from_str("type: string").unwrap();
-        let boolean: Value = serde_yaml::from_str("type: boolean").unwrap();
+        let string: Value = serde_norway::from_str("type: string").unwrap();
+        let boolean: Value = serde_norway::from_str("type: boolean").unwrap();
         assert!(needs_mark("secret", &string));
         assert!(!needs_mark("has_smtp_password", &boolean));
         assert!(!needs_mark("name", &string));

@@ -1,7 +1,7 @@
-//! Small helpers over [`serde_yaml::Value`], the order-preserving tree every task works on, and
+//! Small helpers over [`serde_norway::Value`], the order-preserving tree every task works on, and
 //! JSON pointers into it.
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 /// A string key or value.
 pub fn s(text: &str) -> Value {
@@ -140,7 +140,7 @@ pub fn brief(value: &Value) -> String {
 
 /// Parses YAML text into a tree, naming the document in the error.
 pub fn parse_yaml(text: &str, what: &str) -> crate::Result<Value> {
-    serde_yaml::from_str(text).map_err(|e| crate::Error::Parse {
+    serde_norway::from_str(text).map_err(|e| crate::Error::Parse {
         what: what.to_owned(),
         message: e.to_string(),
     })

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::convert::METHODS;
 use crate::value::{as_ref, entries, get, get_map, join, resolve};

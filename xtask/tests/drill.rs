@@ -98,19 +98,19 @@ fn drill(upstream: &mut Value) {
     provider["region"] = json!({"type": ["string", "null"]});
 }
 
-fn outcome() -> Option<(serde_yaml::Value, Outcome)> {
+fn outcome() -> Option<(serde_norway::Value, Outcome)> {
     outcome_of(drill)
 }
 
-fn outcome_of(change: fn(&mut Value)) -> Option<(serde_yaml::Value, Outcome)> {
+fn outcome_of(change: fn(&mut Value)) -> Option<(serde_norway::Value, Outcome)> {
     let reference = read(&repo().join("../shared/reference/sendmux/openapi-app.json"))?;
     let mut upstream: Value = serde_json::from_str(&reference).expect("reference is JSON");
     change(&mut upstream);
     // The vendor's generator appends new paths at the end of `paths`.
-    let mut upstream: serde_yaml::Value = serde_yaml::to_value(&upstream).expect("tree");
+    let mut upstream: serde_norway::Value = serde_norway::to_value(&upstream).expect("tree");
     if let Some(paths) = upstream
         .get_mut("paths")
-        .and_then(serde_yaml::Value::as_mapping_mut)
+        .and_then(serde_norway::Value::as_mapping_mut)
     {
         for new in NEW_PATHS {
             if let Some(item) = paths.shift_remove(*new) {
@@ -123,10 +123,10 @@ fn outcome_of(change: fn(&mut Value)) -> Option<(serde_yaml::Value, Outcome)> {
     let differences =
         Differences::load(&repo().join("xtask/intentional-differences.txt")).expect("list");
     let outcome = compare_texts(&ours, &upstream, &differences).expect("refresh");
-    Some((serde_yaml::from_str(&ours).expect("yaml"), outcome))
+    Some((serde_norway::from_str(&ours).expect("yaml"), outcome))
 }
 
-fn schema_names(doc: &serde_yaml::Value) -> Vec<String> {
+fn schema_names(doc: &serde_norway::Value) -> Vec<String> {
     doc["components"]["schemas"]
         .as_mapping()
         .into_iter()
@@ -155,7 +155,7 @@ fn drill_keeps_every_surviving_name() {
         .collect();
     assert!(lost.is_empty(), "names lost: {lost:?}\n{}", outcome.report);
     // Every client method but the removed one keeps its name.
-    let ids = |doc: &serde_yaml::Value| -> Vec<String> {
+    let ids = |doc: &serde_norway::Value| -> Vec<String> {
         xtask::fixtures::json_operations(doc)
             .into_iter()
             .map(|(id, _)| id)
@@ -268,7 +268,7 @@ fn drill_refresh_lints_clean_once_the_words_are_written() {
         println!("skipped: the reference document is not present");
         return;
     };
-    let text = serde_yaml::to_string(&outcome.document).expect("yaml");
+    let text = serde_norway::to_string(&outcome.document).expect("yaml");
     let findings = xtask::lint::lint(&text);
     // What is left is the maintainer's writing, each item named: descriptions and permissions.
     let other: Vec<String> = findings
@@ -307,7 +307,7 @@ fn drill_puts_new_paths_beside_their_siblings() {
         .as_mapping()
         .expect("paths")
         .keys()
-        .filter_map(serde_yaml::Value::as_str)
+        .filter_map(serde_norway::Value::as_str)
         .collect();
     let after = |path: &str| {
         let i = paths.iter().position(|p| *p == path).expect("path present");
@@ -340,7 +340,7 @@ fn drill_fixtures_are_derived_for_new_operations_and_orphans_reported() {
     let checker = xtask::examples::ExampleChecker::new(&outcome.document);
     for (id, schema) in xtask::fixtures::json_operations(&outcome.document) {
         let body = xtask::fixtures::derive(&outcome.document, &schema);
-        let body: serde_yaml::Value = serde_yaml::to_value(&body).expect("tree");
+        let body: serde_norway::Value = serde_norway::to_value(&body).expect("tree");
         let problems = checker.problems(&schema, &body);
         assert!(problems.is_empty(), "{id}: {problems:#?}");
     }
@@ -402,7 +402,7 @@ fn what_code_must_now_supply_or_can_no_longer_match_is_breaking() {
 
 #[test]
 fn fixtures_take_the_examples_the_spec_gives() {
-    let doc: serde_yaml::Value = serde_yaml::from_str(
+    let doc: serde_norway::Value = serde_norway::from_str(
         r##"
 components:
   schemas:

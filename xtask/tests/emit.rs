@@ -99,14 +99,14 @@ fn awkward_strings_read_back_unchanged() {
         "\t",
         long_escaped.as_str(),
     ];
-    let mut seq = serde_yaml::Sequence::new();
+    let mut seq = serde_norway::Sequence::new();
     for s in strings {
-        seq.push(serde_yaml::Value::String(s.to_owned()));
+        seq.push(serde_norway::Value::String(s.to_owned()));
     }
-    let mut map = serde_yaml::Mapping::new();
-    map.insert("values".into(), serde_yaml::Value::Sequence(seq));
+    let mut map = serde_norway::Mapping::new();
+    map.insert("values".into(), serde_norway::Value::Sequence(seq));
     map.insert("a key: with colon".into(), 1.into());
-    let value = serde_yaml::Value::Mapping(map);
+    let value = serde_norway::Value::Mapping(map);
     let out = to_yaml(&value).unwrap();
     assert_eq!(parse_yaml(&out, "test").unwrap(), value, "{out}");
 }

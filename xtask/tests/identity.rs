@@ -1,10 +1,10 @@
 //! Enum names follow the places that use them, whatever their values become.
 
-use serde_yaml::Value;
+use serde_norway::Value;
 use xtask::identity::{align_variant_names, stabilise};
 
 fn yaml(text: &str) -> Value {
-    serde_yaml::from_str(text).expect("test YAML")
+    serde_norway::from_str(text).expect("test YAML")
 }
 
 const OURS: &str = r##"

@@ -1,6 +1,6 @@
 //! Each lint rule with a passing and a failing fragment.
 
-use serde_yaml::Value;
+use serde_norway::Value;
 use xtask::lint::{lint, Finding};
 
 /// A small spec that passes every rule: a cursor list, a create and a fetch.
@@ -143,9 +143,9 @@ components:
 
 /// BASE with `edit` applied.
 fn spec(edit: impl FnOnce(&mut Value)) -> String {
-    let mut doc: Value = serde_yaml::from_str(BASE).unwrap();
+    let mut doc: Value = serde_norway::from_str(BASE).unwrap();
     edit(&mut doc);
-    serde_yaml::to_string(&doc).unwrap()
+    serde_norway::to_string(&doc).unwrap()
 }
 
 /// The node at a JSON pointer, for editing.
@@ -172,7 +172,7 @@ fn remove(doc: &mut Value, pointer: &str) {
 }
 
 fn set(doc: &mut Value, pointer: &str, yaml: &str) {
-    *at(doc, pointer) = serde_yaml::from_str(yaml).unwrap();
+    *at(doc, pointer) = serde_norway::from_str(yaml).unwrap();
 }
 
 /// Asserts exactly these findings (pointer, part of the message).

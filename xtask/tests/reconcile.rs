@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::{item_envelope, upstream};
 use serde_json::json;
-use serde_yaml::Value;
+use serde_norway::Value;
 use xtask::intentional::Differences;
 use xtask::refresh::{compare_texts, run, Options, Source};
 use xtask::report::ChangeKind;

@@ -62,8 +62,8 @@ pub fn component(name: &str) -> Value {
     static RAW: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     RAW.get_or_init(|| {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
-        let yaml: serde_yaml::Value =
-            serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let yaml: serde_norway::Value =
+            serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         serde_json::to_value(yaml).unwrap()
     })["components"]["schemas"][name]
         .clone()

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use serde_json::{json, Value as Json};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// A minimal upstream 3.1 document: the error schema, the success envelope base, and the
 /// given paths and extra schemas.
